@@ -1,0 +1,85 @@
+/**
+ * The canonical header set (CASES.md "M", "H", "J13/J14/J18", "R04"): from the raw header list, decide
+ * whether the request is acceptable and build exactly the headers the upstream will receive (before the
+ * gateway adds its own: the injected credential and the request id).
+ */
+export type HeaderReason =
+  | 'duplicate_header'
+  | 'ambiguous_framing'
+  | 'method_override'
+  | 'upgrade_not_allowed'
+  | 'invalid_header';
+
+export interface HeaderFacts {
+  /** Every `Authorization` value, in order, for the authenticator. */
+  readonly authorization: readonly string[];
+  /** Lower-case name → every value, after stripping; what header conditions in rules see. */
+  readonly headers: Readonly<Record<string, readonly string[]>>;
+  /** Flat [name, value] list to send upstream (lower-case names). */
+  readonly forward: readonly (readonly [string, string])[];
+  readonly contentLength: number | undefined;
+  readonly chunked: boolean;
+  readonly contentType: string | undefined;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'http2-settings']);
+const FORWARDING = new Set(['forwarded', 'x-real-ip', 'x-original-url', 'x-rewrite-url', 'x-original-host', 'x-host', 'x-client-ip', 'true-client-ip', 'client-ip', 'via']);
+const CREDENTIALS = new Set(['authorization', 'cookie', 'x-api-key', 'api-key', 'apikey', 'x-auth-token', 'private-token', 'x-access-token', 'x-github-token', 'stripe-account', 'x-goog-api-key', 'x-amz-security-token']);
+const METHOD_OVERRIDE = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
+// Set by the gateway itself, never taken from the client.
+const GATEWAY_OWN = new Set(['host', 'content-length', 'expect', 'x-request-id', 'x-claiim-decision-id']);
+const SINGLETON = new Set(['host', 'authorization', 'content-length', 'content-type', 'transfer-encoding']);
+
+/**
+ * Inspects `rawHeaders` (Node's flat [name, value, …] list, which keeps duplicates that `req.headers`
+ * folds). `credentialHeader` is the upstream's injected-credential header, also stripped if the client sent it.
+ */
+export function canonicalHeaders(rawHeaders: readonly string[], credentialHeader: string | undefined): { ok: true; facts: HeaderFacts } | { ok: false; reason: HeaderReason } {
+  const all = new Map<string, string[]>();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    const value = rawHeaders[i + 1] as string;
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) return { ok: false, reason: 'invalid_header' };
+    const list = all.get(name);
+    if (list) list.push(value); else all.set(name, [value]);
+  }
+  for (const name of SINGLETON) if ((all.get(name)?.length ?? 0) > 1) return { ok: false, reason: name === 'content-length' || name === 'transfer-encoding' ? 'ambiguous_framing' : 'duplicate_header' };
+  for (const name of METHOD_OVERRIDE) if (all.has(name)) return { ok: false, reason: 'method_override' };
+  if (all.has('upgrade') || all.has('http2-settings')) return { ok: false, reason: 'upgrade_not_allowed' };
+
+  const te = all.get('transfer-encoding')?.[0];
+  const cl = all.get('content-length')?.[0];
+  if (te !== undefined && cl !== undefined) return { ok: false, reason: 'ambiguous_framing' };
+  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return { ok: false, reason: 'ambiguous_framing' };
+  if (cl !== undefined && !/^\d{1,15}$/.test(cl.trim())) return { ok: false, reason: 'ambiguous_framing' };
+
+  const named = new Set<string>();
+  for (const v of all.get('connection') ?? []) for (const t of v.split(',')) { const n = t.trim().toLowerCase(); if (n) named.add(n); }
+
+  const headers: Record<string, readonly string[]> = {};
+  const forward: [string, string][] = [];
+  for (const [name, values] of all) {
+    if (HOP_BY_HOP.has(name) || GATEWAY_OWN.has(name) || CREDENTIALS.has(name) || FORWARDING.has(name)) continue;
+    if (name === credentialHeader || name.startsWith('x-forwarded-') || name.includes('_') || name.startsWith('x-claiim-')) continue;
+    if (named.has(name)) continue;
+    headers[name] = values;
+    for (const v of values) forward.push([name, v]);
+  }
+  return {
+    ok: true,
+    facts: {
+      authorization: all.get('authorization') ?? [],
+      headers,
+      forward,
+      contentLength: cl === undefined ? undefined : Number(cl.trim()),
+      chunked: te !== undefined,
+      contentType: all.get('content-type')?.[0],
+    },
+  };
+}
+
+/** Response headers that must not be relayed from the upstream to the agent (hop-by-hop, RFC 9110 §7.6.1). */
+export function relayableResponseHeader(name: string): boolean {
+  const n = name.toLowerCase();
+  return !HOP_BY_HOP.has(n);
+}

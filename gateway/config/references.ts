@@ -1,0 +1,65 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { validRange } from 'semver';
+import type { RawConfig } from './load.js';
+import type { ConfigProblem, YamlSource } from './yaml-source.js';
+
+/**
+ * Cross-reference checks the schema cannot express: unique names and mounts, every aiorg / agent / group /
+ * upstream reference resolves, semver ranges parse, issuer key files exist, and no policy binds an agent
+ * to an upstream outside its aiorg (the aiorg wall is absolute: no rule may lift it).
+ */
+export function checkReferences(src: YamlSource, raw: RawConfig): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const dup = (section: string, key: string, values: readonly string[]): void => {
+    const seen = new Set<string>();
+    values.forEach((v, i) => {
+      if (seen.has(v)) out.push({ ...src.locate([section, i, key]), code: 'ERR_CONFIG_DUPLICATE', message: `${section}: "${v}" is defined twice` });
+      seen.add(v);
+    });
+  };
+  dup('aiorgs', 'id', raw.aiorgs.map((a) => a.id));
+  dup('upstreams', 'name', raw.upstreams.map((u) => u.name));
+  dup('upstreams', 'mount', raw.upstreams.map((u) => u.mount));
+  dup('agents', 'id', raw.agents.map((a) => a.id));
+
+  const ref = (path: (string | number)[], message: string): void => { out.push({ ...src.locate(path), code: 'ERR_CONFIG_REFERENCE', message }); };
+  const aiorgs = new Set(raw.aiorgs.map((a) => a.id));
+  const agents = new Map(raw.agents.map((a) => [a.id, a]));
+  const upstreams = new Map(raw.upstreams.map((u) => [u.name, u]));
+  const groups = raw.groups ?? {};
+
+  raw.upstreams.forEach((u, i) => u.aiorgs.forEach((o, j) => { if (!aiorgs.has(o)) ref(['upstreams', i, 'aiorgs', j], `unknown aiorg "${o}"`); }));
+  raw.agents.forEach((a, i) => {
+    if (!aiorgs.has(a.aiorg)) ref(['agents', i, 'aiorg'], `unknown aiorg "${a.aiorg}"`);
+    (a.skills ?? []).forEach((s, j) => {
+      if (validRange(s.range) === null) out.push({ ...src.locate(['agents', i, 'skills', j, 'range']), code: 'ERR_CONFIG_VALUE', message: `"range" must be a semver range, got "${s.range}"` });
+    });
+  });
+  for (const [g, members] of Object.entries(groups)) {
+    if (agents.has(g)) out.push({ ...src.locate(['groups'], g), code: 'ERR_CONFIG_DUPLICATE', message: `group "${g}" has the same name as an agent` });
+    members.forEach((m, j) => { if (!agents.has(m)) ref(['groups', g, j], `group "${g}": unknown agent "${m}"`); });
+  }
+  raw.policies.forEach((p, i) => {
+    const upstream = upstreams.get(p.upstream);
+    if (!upstream) ref(['policies', i, 'upstream'], `unknown upstream "${p.upstream}"`);
+    p.agents.forEach((name, j) => {
+      const ids = groups[name] ?? [name];
+      if (!groups[name] && !agents.has(name)) { ref(['policies', i, 'agents', j], `unknown agent or group "${name}"`); return; }
+      for (const id of ids) {
+        const agent = agents.get(id);
+        if (agent && upstream && !upstream.aiorgs.includes(agent.aiorg)) {
+          out.push({ ...src.locate(['policies', i, 'agents', j]), code: 'ERR_CONFIG_REFERENCE', message: `agent "${id}" (aiorg "${agent.aiorg}") cannot be granted upstream "${upstream.name}" (aiorgs ${upstream.aiorgs.join(', ')}): aiorg boundary` });
+        }
+      }
+    });
+    if ((p.rules ?? []).length === 0 && (p.include ?? []).length === 0) {
+      out.push({ ...src.locate(['policies', i]), code: 'ERR_CONFIG_VALUE', message: 'a policy needs "rules" or "include"' });
+    }
+  });
+  const base = dirname(resolve(src.file));
+  raw.identity.issuers.forEach((iss, i) => (iss.key_files ?? []).forEach((f, j) => {
+    if (!existsSync(isAbsolute(f) ? f : resolve(base, f))) out.push({ ...src.locate(['identity', 'issuers', i, 'key_files', j]), code: 'ERR_CONFIG_KEY_FILE', message: `key file "${f}" does not exist` });
+  }));
+  return out;
+}

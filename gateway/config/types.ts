@@ -1,0 +1,59 @@
+import type { HttpMethod, RuleSpec } from '../../rules/index.js';
+
+/** A listener address. Port 0 picks a free port (tests). */
+export interface ListenerConfig { readonly host: string; readonly port: number }
+
+/** Where an upstream's credential comes from and how it is sent. The secret itself is held only in `secret`, never logged. */
+export interface CredentialConfig {
+  readonly header: string;          // lower-case header name, e.g. 'authorization'
+  readonly format: string;          // e.g. 'Bearer {secret}'
+  readonly source: { readonly env: string } | { readonly file: string };
+}
+
+/** A tool API fronted by the gateway. `target` comes only from config, never from a request. */
+export interface UpstreamConfig {
+  readonly name: string;
+  readonly mount: string;           // '/github' (no trailing slash)
+  readonly target: URL;             // origin plus optional base path
+  readonly aiorgs: readonly string[];
+  readonly pathCase: 'sensitive' | 'insensitive';
+  readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly credential: CredentialConfig;
+}
+
+/** A registered non-human principal. */
+export interface AgentConfig {
+  readonly id: string;
+  readonly aiorg: string;
+  readonly anchor: string;
+  readonly skills: readonly { readonly name: string; readonly range: string }[];
+}
+
+/** An agent-to-upstream rule set, groups already expanded to agent ids. */
+export interface PolicyConfig { readonly agents: readonly string[]; readonly upstream: string; readonly rules: readonly RuleSpec[] }
+
+/** Token issuer, as handed to gateway/identity. */
+export interface IssuerEntry {
+  readonly issuer: string;
+  readonly audience: readonly string[];
+  readonly algorithms: readonly string[];
+  readonly keyFiles?: readonly string[];
+  readonly jwks?: { readonly url: string; readonly cooldownMs: number; readonly cacheMaxAgeMs: number; readonly timeoutMs: number };
+  readonly clockToleranceS: number;
+}
+
+/** The whole validated, defaulted and frozen gateway configuration. */
+export interface GatewayConfig {
+  readonly file: string;
+  readonly listeners: { readonly agent: ListenerConfig; readonly admin: ListenerConfig };
+  readonly chron: { readonly dbPath: string; readonly origin: string; readonly signingKeyFile: string; readonly checkpointIntervalMs: number };
+  readonly limits: { readonly maxHeaderBytes: number; readonly maxBodyBytes: number; readonly requestTimeoutMs: number; readonly maxTokenBytes: number };
+  readonly identity: { readonly issuers: readonly IssuerEntry[] };
+  readonly aiorgs: readonly { readonly id: string; readonly description?: string }[];
+  readonly upstreams: readonly UpstreamConfig[];
+  readonly agents: readonly AgentConfig[];
+  readonly policies: readonly PolicyConfig[];
+}
+
+export type { HttpMethod };

@@ -1,0 +1,90 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSigningKey } from '../../chron/index.js';
+import { loadConfig } from '../config/load.js';
+import { startGateway } from '../gateway.js';
+import { generateDevIssuerKey, mintDevToken } from '../identity/index.js';
+import { createLogger } from '../log.js';
+import { startFakeUpstreams } from './fake-upstreams/index.js';
+import { demoCalls } from './demo-calls.js';
+
+/** The demo's issuer and audience (the template's identity section uses the same values). */
+export const DEMO_ISSUER = 'https://idp.claiim.local';
+export const DEMO_AUDIENCE = 'claiim-gateway';
+
+/** The template shipped in the source tree (not compiled): found from the package root. */
+const TEMPLATE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../gateway/demo/claiim.demo.yaml');
+
+/** A running demo. */
+export interface RunningDemo { readonly agentUrl: string; readonly adminUrl: string; readonly configFile: string; close(): Promise<void> }
+
+/**
+ * Runs the embedded default: fake upstreams on loopback, dev keys (made on first run), a generated config
+ * loaded through the same loader as `claiim start`, the gateway, and ready-to-paste curl lines on `io.stdout`.
+ * Returns an exit code instead when the generated config does not load (a bug) or a port is taken.
+ */
+export async function runDemo(opts: { dataDir: string; port: number; adminPort: number; io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }; quiet?: boolean }): Promise<RunningDemo | number> {
+  const data = resolve(opts.dataDir);
+  mkdirSync(join(data, 'keys'), { recursive: true, mode: 0o700 });
+  mkdirSync(join(data, 'demo'), { recursive: true });
+  const issuerKey = await generateDevIssuerKey(join(data, 'keys'));
+  await generateSigningKey(join(data, 'keys', 'chron-signing.jwk'), 'claiim.local/demo');
+  const fakes = await startFakeUpstreams();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CLAIIM_DEMO_GITHUB_TOKEN: secretOf(fakes.github.expectedCredential),
+    CLAIIM_DEMO_DEPLOY_TOKEN: secretOf(fakes.deploy.expectedCredential),
+    CLAIIM_DEMO_STRIPE_KEY: secretOf(fakes.stripe.expectedCredential),
+    CLAIIM_DEMO_ZENDESK_TOKEN: secretOf(fakes.zendesk.expectedCredential),
+    CLAIIM_DEMO_TERRAFORM_TOKEN: secretOf(fakes.terraform.expectedCredential),
+  };
+  const values: Record<string, string> = {
+    agent_port: String(opts.port), admin_port: String(opts.adminPort), data, issuer_public_key: issuerKey.publicJwkFile,
+    github: fakes.github.url, deploy: fakes.deploy.url, stripe: fakes.stripe.url, zendesk: fakes.zendesk.url, terraform: fakes.terraform.url,
+  };
+  const configFile = join(data, 'demo', 'claiim.yaml');
+  writeFileSync(configFile, readFileSync(TEMPLATE, 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k: string) => JSON.stringify(values[k] ?? '')));
+  const loaded = loadConfig(configFile, env);
+  if (!loaded.ok) {
+    for (const p of loaded.problems) opts.io.stderr.write(`  ${p.file}:${p.line}:${p.col}: ${p.code} ${p.message}\n`);
+    await fakes.close();
+    return 2;
+  }
+  const log = createLogger(opts.quiet ? 'silent' : 'info', 2);
+  let gw;
+  try {
+    gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, log);
+  } catch (err) {
+    await fakes.close();
+    const code = (err as NodeJS.ErrnoException).code ?? 'ERROR';
+    opts.io.stderr.write(`claiim demo: cannot start (${code}); is another gateway on port ${opts.port} or ${opts.adminPort}? Try --port/--admin-port.\n`);
+    return 1;
+  }
+  const tokens: Record<string, string> = {};
+  for (const agent of loaded.config.agents) {
+    const skill = demoSkill(agent.id);
+    tokens[agent.id] = await mintDevToken({ keyFile: issuerKey.privateJwkFile, sub: agent.id, issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, skill, ttlS: 8 * 3600 });
+  }
+  const out = opts.io.stdout;
+  out.write(`\nCLAIIM demo is running.\n  agent listener  ${gw.agentUrl}\n  admin listener  ${gw.adminUrl}  (/healthz /readyz /chron/checkpoint)\n  config          ${configFile}\n  chron database  ${loaded.config.chron.dbPath}\n\n`);
+  out.write('Paste any line below (tokens are valid for 8 hours; Ctrl-C stops the demo):\n\n');
+  for (const call of demoCalls(gw.agentUrl, tokens)) out.write(`# ${call.agent}: ${call.expect}\n${call.curl}\n\n`);
+  out.write(`# Then read the record: node dist/gateway/bin.js chron show --db ${loaded.config.chron.dbPath}\n\n`);
+  return {
+    agentUrl: gw.agentUrl, adminUrl: gw.adminUrl, configFile,
+    close: async () => { await gw.close(); await fakes.close(); },
+  };
+}
+
+/** The skill each demo agent's token carries (inside that agent's configured range). */
+export function demoSkill(agent: string): string {
+  const skills: Record<string, string> = { devops: 'deploy@2.3.1', 'code-review': 'code-review@1.4.2', support: 'ticket-triage@3.1.0', 'finance-reporting': 'finance-report@1.2.0', 'privileged-infra': 'infra-change@0.9.4' };
+  return skills[agent] ?? `${agent}@1.0.0`;
+}
+
+/** The fakes expect a full header value ("Bearer x", "Basic x"); the config's format adds the scheme back. */
+function secretOf(headerValue: string): string {
+  const sp = headerValue.indexOf(' ');
+  return sp === -1 ? headerValue : headerValue.slice(sp + 1);
+}

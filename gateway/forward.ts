@@ -1,0 +1,85 @@
+import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { Pool, errors } from 'undici';
+import { relayableResponseHeader } from './canonical/headers.js';
+import type { UpstreamConfig } from './config/types.js';
+
+/** What the forwarder sends: the canonical request, already decided and recorded. */
+export interface ForwardRequest {
+  readonly upstream: UpstreamConfig;
+  readonly method: string;
+  readonly pathAndQuery: string;                        // canonical rest path (+ '?' + raw query), relative to the upstream's base path
+  readonly headers: readonly (readonly [string, string])[]; // canonical headers; credential and request id are added here
+  readonly requestId: string;
+  readonly body: Buffer | Readable | null;
+  readonly contentLength: number | undefined;
+  readonly signal: AbortSignal;
+}
+
+/** How a forward ended. `headersSent` tells whether the agent already got the upstream's status line. */
+export type ForwardOutcome =
+  | { ok: true; status: number; upstreamMs: number }
+  | { ok: false; reason: 'upstream_unreachable' | 'upstream_timeout'; headersSent: boolean; upstreamMs: number };
+
+/**
+ * Sends canonical requests to upstreams through one keep-alive undici Pool per upstream (the only importer
+ * of undici). Injects the upstream credential, never follows redirects (a 3xx is relayed as is), streams the
+ * response back and strips hop-by-hop response headers. The credential never appears in an error it returns.
+ */
+export class Forwarder {
+  readonly #pools = new Map<string, Pool>();
+  readonly #secrets: ReadonlyMap<string, string>;
+
+  /** Preconditions: `secrets` has a formatted header value for every upstream name. */
+  constructor(upstreams: readonly UpstreamConfig[], secrets: ReadonlyMap<string, string>) {
+    this.#secrets = secrets;
+    for (const u of upstreams) {
+      this.#pools.set(u.name, new Pool(u.target.origin, {
+        connections: 128,
+        pipelining: 1,
+        keepAliveTimeout: 4_000,
+        connect: { timeout: u.connectTimeoutMs },
+        headersTimeout: u.timeoutMs,
+        bodyTimeout: u.timeoutMs,
+      }));
+    }
+  }
+
+  /** Forwards `req` and streams the answer into `res`. Never throws. */
+  async forward(req: ForwardRequest, res: ServerResponse): Promise<ForwardOutcome> {
+    const started = performance.now();
+    const pool = this.#pools.get(req.upstream.name);
+    const secret = this.#secrets.get(req.upstream.name);
+    if (!pool || secret === undefined) return { ok: false, reason: 'upstream_unreachable', headersSent: false, upstreamMs: 0 };
+    const headers: string[] = [];
+    for (const [n, v] of req.headers) headers.push(n, v);
+    headers.push(req.upstream.credential.header, secret, 'x-request-id', req.requestId);
+    if (req.contentLength !== undefined && !Buffer.isBuffer(req.body)) headers.push('content-length', String(req.contentLength));
+    const base = req.upstream.target.pathname.replace(/\/+$/, '');
+    try {
+      const answer = await pool.request({
+        path: base + req.pathAndQuery,
+        method: req.method as 'GET',
+        headers,
+        body: req.body,
+        signal: req.signal,
+      });
+      const out: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value !== undefined && relayableResponseHeader(name)) out[name] = value;
+      }
+      res.writeHead(answer.statusCode, out);
+      await pipeline(answer.body, res);
+      return { ok: true, status: answer.statusCode, upstreamMs: performance.now() - started };
+    } catch (err) {
+      const timeout = err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError;
+      return { ok: false, reason: timeout ? 'upstream_timeout' : 'upstream_unreachable', headersSent: res.headersSent, upstreamMs: performance.now() - started };
+    }
+  }
+
+  /** Closes every pool, letting in-flight requests finish. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#pools.values()].map((p) => p.close()));
+  }
+}

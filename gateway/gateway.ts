@@ -1,0 +1,88 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openChron, type Chron } from '../chron/index.js';
+import type { PolicySet } from '../rules/index.js';
+import { createAdminHandler } from './admin-handler.js';
+import { createAgentHandler } from './agent-handler.js';
+import type { GatewayConfig } from './config/types.js';
+import { Forwarder } from './forward.js';
+import { createAuthenticator } from './identity/index.js';
+import type { Logger } from './log.js';
+
+/** A running gateway: both listeners, with their actual addresses (port 0 resolved). */
+export interface RunningGateway {
+  readonly agentUrl: string;
+  readonly adminUrl: string;
+  readonly chron: Chron;
+  /** Stops accepting, lets in-flight requests finish, closes pools, flushes Chron and signs a final checkpoint. */
+  close(): Promise<void>;
+}
+
+/** Optional seams for tests: an already-open Chron (e.g. read-only), a clock. */
+export interface GatewayOptions { readonly chron?: Chron; readonly now?: () => number }
+
+/**
+ * The composition root: builds identity, Chron, the forwarder and both listeners from a loaded config.
+ * Preconditions: `config` came from loadConfig (validated, frozen) and `secrets` from the same load.
+ * Rejects (and leaves nothing listening) if a listener cannot bind or Chron cannot open.
+ */
+export async function startGateway(config: GatewayConfig, policySet: PolicySet, secrets: ReadonlyMap<string, string>, log: Logger, opts: GatewayOptions = {}): Promise<RunningGateway> {
+  const now = opts.now ?? Date.now;
+  const auth = await createAuthenticator({
+    issuers: config.identity.issuers,
+    agents: config.agents.map((a) => ({ id: a.id, skills: a.skills })),
+    maxTokenBytes: config.limits.maxTokenBytes,
+    now,
+  });
+  const chron = opts.chron ?? await openChron({ path: config.chron.dbPath, origin: config.chron.origin, signingKeyFile: config.chron.signingKeyFile, checkpointIntervalMs: config.chron.checkpointIntervalMs, now });
+  const forwarder = new Forwarder(config.upstreams, secrets);
+  const agentServer = createServer({
+    maxHeaderSize: config.limits.maxHeaderBytes,
+    requestTimeout: config.limits.requestTimeoutMs,
+    headersTimeout: Math.min(config.limits.requestTimeoutMs, 20_000),
+    insecureHTTPParser: false,
+    joinDuplicateHeaders: false,
+  }, createAgentHandler({ config, policySet, auth, chron, forwarder, log, now }));
+  const adminServer = createServer({ maxHeaderSize: 8192 }, createAdminHandler({ chron, auth, policySet }));
+  try {
+    await listen(agentServer, config.listeners.agent.host, config.listeners.agent.port);
+    await listen(adminServer, config.listeners.admin.host, config.listeners.admin.port);
+  } catch (err) {
+    agentServer.close();
+    adminServer.close();
+    await forwarder.close();
+    if (!opts.chron) await chron.close();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    agentUrl: urlOf(agentServer),
+    adminUrl: urlOf(adminServer),
+    chron,
+    close: () => (closing ??= (async () => {
+      await Promise.all([stop(agentServer), stop(adminServer)]);
+      await forwarder.close();
+      await chron.close();
+    })()),
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => { server.off('error', reject); resolve(); });
+  });
+}
+
+function stop(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+function urlOf(server: Server): string {
+  const a = server.address() as AddressInfo;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return `http://${host}:${a.port}`;
+}

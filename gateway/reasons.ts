@@ -1,0 +1,65 @@
+/**
+ * The one table that maps every decision reason the gateway can give to its HTTP status and meaning.
+ * A reason is a stable snake_case string: callers, tests, dashboards and Chron readers branch on it.
+ * docs/reasons.md lists every row (a test fails if one is undocumented).
+ */
+export const REASONS = {
+  // accept (400/405) — before routing
+  invalid_method: { status: 400, stage: 'accept', text: 'method is not a standard upper-case HTTP method' },
+  method_not_allowed: { status: 405, stage: 'accept', text: 'TRACE, TRACK and CONNECT are never proxied' },
+  invalid_target: { status: 400, stage: 'accept', text: 'request-target is empty, too long, or not origin-form' },
+  absolute_target_foreign: { status: 400, stage: 'accept', text: 'absolute-form request-target names another host' },
+  duplicate_header: { status: 400, stage: 'accept', text: 'Host, Authorization or Content-Type sent more than once' },
+  ambiguous_framing: { status: 400, stage: 'accept', text: 'conflicting or malformed Content-Length / Transfer-Encoding' },
+  method_override: { status: 400, stage: 'accept', text: 'a method-override header or _method parameter was sent' },
+  upgrade_not_allowed: { status: 400, stage: 'accept', text: 'protocol upgrade (websocket, h2c) is not allowed on this upstream' },
+  invalid_header: { status: 400, stage: 'accept', text: 'a header value contains control characters' },
+  // canonicalize (400)
+  path_encoded_separator: { status: 400, stage: 'canonicalize', text: 'path contains an encoded /, \\, % or ;' },
+  path_invalid_escape: { status: 400, stage: 'canonicalize', text: 'path contains a malformed percent-escape' },
+  path_forbidden_character: { status: 400, stage: 'canonicalize', text: 'path contains ;, \\, #, whitespace, a control or non-ASCII character' },
+  path_above_root: { status: 400, stage: 'canonicalize', text: 'dot-segments climb above the root' },
+  path_invalid_utf8: { status: 400, stage: 'canonicalize', text: 'percent-escapes do not decode to valid UTF-8' },
+  query_invalid: { status: 400, stage: 'canonicalize', text: 'query contains a forbidden character, bad escape or control character' },
+  // route (404)
+  unknown_mount: { status: 404, stage: 'route', text: 'no upstream is mounted at the first path segment' },
+  // authenticate (400/401/431/503)
+  missing_token: { status: 401, stage: 'authenticate', text: 'no Authorization: Bearer token' },
+  malformed_authorization: { status: 401, stage: 'authenticate', text: 'Authorization is not exactly "Bearer <token>"' },
+  duplicate_authorization: { status: 400, stage: 'authenticate', text: 'more than one Authorization header' },
+  token_too_large: { status: 431, stage: 'authenticate', text: 'token larger than limits.max_token_bytes' },
+  invalid_token: { status: 401, stage: 'authenticate', text: 'token is not a valid compact JWS with the required claims' },
+  token_expired: { status: 401, stage: 'authenticate', text: 'token "exp" is in the past' },
+  token_not_yet_valid: { status: 401, stage: 'authenticate', text: 'token "nbf" or "iat" is in the future' },
+  wrong_issuer: { status: 401, stage: 'authenticate', text: 'token "iss" is not a configured issuer' },
+  wrong_audience: { status: 401, stage: 'authenticate', text: 'token "aud" does not name this gateway' },
+  unknown_key: { status: 401, stage: 'authenticate', text: 'no issuer key matches the token (kid / algorithm)' },
+  unknown_agent: { status: 401, stage: 'authenticate', text: 'token "sub" is not a registered agent' },
+  skill_missing: { status: 401, stage: 'authenticate', text: 'the agent requires a "skill" claim and the token has none' },
+  skill_invalid: { status: 401, stage: 'authenticate', text: '"skill" claim is not name@semver' },
+  skill_not_allowed: { status: 401, stage: 'authenticate', text: '"skill" version is outside the agent\'s allowed ranges' },
+  jwks_unavailable: { status: 503, stage: 'authenticate', text: 'the issuer\'s JWKS could not be fetched' },
+  // facts (400/413/415)
+  body_too_large: { status: 413, stage: 'facts', text: 'request body larger than limits.max_body_bytes' },
+  body_unreadable: { status: 400, stage: 'facts', text: 'request body ended early or could not be read' },
+  body_invalid: { status: 400, stage: 'facts', text: 'a rule needs the body and it does not parse strictly' },
+  // decide (403)
+  aiorg_boundary: { status: 403, stage: 'decide', text: 'the upstream is outside the agent\'s aiorg; no rule can lift this' },
+  no_matching_rule: { status: 403, stage: 'decide', text: 'no allow rule matched (default deny)' },
+  denied_by_rule: { status: 403, stage: 'decide', text: 'a deny rule matched (deny wins)' },
+  approval_required: { status: 403, stage: 'decide', text: 'the matching rule requires an active approval session' },
+  allowed_by_rule: { status: 200, stage: 'decide', text: 'an allow rule matched and no deny rule did' },
+  // record (503)
+  chron_unavailable: { status: 503, stage: 'record', text: 'the decision could not be made durable in Chron; nothing was forwarded' },
+  // forward (502/504)
+  upstream_unreachable: { status: 502, stage: 'forward', text: 'the upstream refused, reset or failed the connection' },
+  upstream_timeout: { status: 504, stage: 'forward', text: 'the upstream did not answer within its timeout_ms' },
+} as const satisfies Record<string, { status: number; stage: string; text: string }>;
+
+/** Every reason string the gateway can put in a response or a Chron entry. */
+export type Reason = keyof typeof REASONS;
+
+/** The HTTP status for `reason`; unknown strings (from a newer module) fail closed as 403. */
+export function statusOf(reason: string): number {
+  return (REASONS as Record<string, { status: number }>)[reason]?.status ?? 403;
+}

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+
+/** Longest raw text (method, raw path) copied into an entry; longer text is cut and its SHA-256 kept (CASES.md L01). */
+const MAX_TEXT = 512;
+
+/**
+ * The `chron.decision/v1` entry: one per request, appended and made durable before the request is answered
+ * or forwarded. Field names are snake_case and stable; `null` means "not known at this stage". Never holds
+ * the token, the injected credential, header values or body bytes (only a body digest).
+ */
+export interface DecisionEntry {
+  readonly type: 'chron.decision/v1';
+  readonly decision_id: string;
+  readonly request_id: string;
+  readonly time: string;
+  readonly agent: string | null;
+  readonly aiorg: string | null;
+  readonly anchor: string | null;
+  readonly skill: string | null;
+  readonly upstream: string | null;
+  readonly method: string;
+  readonly path: string | null;
+  readonly raw_path: string | null;
+  readonly raw_path_sha256: string | null;
+  readonly query_sha256: string | null;
+  readonly effect: 'allow' | 'deny';
+  readonly rule_id: string;
+  readonly reason: string;
+  readonly detail: string | null;
+  readonly status: number;
+  readonly policy_digest: string;
+  readonly body_sha256: string | null;
+  readonly shadow: readonly { readonly rule_id: string; readonly effect: string }[];
+  readonly approval: null;
+}
+
+/** The `chron.outcome/v1` entry: what happened after an ALLOW was forwarded. */
+export interface OutcomeEntry {
+  readonly type: 'chron.outcome/v1';
+  readonly decision_id: string;
+  readonly request_id: string;
+  readonly time: string;
+  readonly upstream: string;
+  readonly status: number;
+  readonly reason: string | null;
+  readonly upstream_ms: number;
+  readonly total_ms: number;
+}
+
+/** SHA-256 hex of text or bytes. */
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Raw request text as it may be stored: cut at MAX_TEXT characters, with the hash of the whole when cut. */
+export function boundedText(raw: string): { text: string; sha256: string | null } {
+  return raw.length <= MAX_TEXT ? { text: raw, sha256: null } : { text: raw.slice(0, MAX_TEXT), sha256: sha256(raw) };
+}
+
+/** The path part of a raw request-target (the query may carry secrets such as `access_token`, so it is only hashed). */
+export function rawPathOf(target: string): { path: string; query: string | null } {
+  const q = target.indexOf('?');
+  return q === -1 ? { path: target, query: null } : { path: target.slice(0, q), query: target.slice(q + 1) };
+}
