@@ -8,13 +8,13 @@ import type { Authenticator } from './identity/index.js';
  * The admin listener (loopback by default): `/healthz` (process alive), `/readyz` (config loaded, keys
  * loaded, Chron writable) and the Chron read API. Nothing here is reachable on the agent listener.
  */
-export function createAdminHandler(deps: { chron: Chron; auth: Authenticator; policySet: PolicySet }): (req: IncomingMessage, res: ServerResponse) => void {
+export function createAdminHandler(deps: { chron: Chron; chronWritable: () => boolean; auth: Authenticator; policySet: PolicySet }): (req: IncomingMessage, res: ServerResponse) => void {
   const chronRoutes = chronAdminRoutes(deps.chron);
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     if (req.method === 'GET' && url.pathname === '/healthz') return json(res, 200, { status: 'ok' });
     if (req.method === 'GET' && url.pathname === '/readyz') {
-      const checks = { config: true, keys: deps.auth.ready(), chron: deps.chron.writable() };
+      const checks = { config: true, keys: deps.auth.ready(), chron: deps.chronWritable() };
       const ok = Object.values(checks).every(Boolean);
       return json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not_ready', checks, policy_digest: deps.policySet.digest });
     }

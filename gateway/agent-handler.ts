@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Chron } from '../chron/index.js';
-import { parseBody, type BodyFacts, type Decision, type PolicySet } from '../rules/index.js';
+import { parseBody, type BodyFacts, type Decision, type HttpMethod, type PolicySet } from '../rules/index.js';
 import { readBody, limitStream } from './body.js';
-import { canonicalHeaders } from './canonical/headers.js';
+import { canonicalHeaders, type HeaderFacts } from './canonical/headers.js';
 import { canonicalMethod } from './canonical/method.js';
 import { canonicalTarget, queryPairs } from './canonical/target.js';
 import type { AgentConfig, GatewayConfig, UpstreamConfig } from './config/types.js';
@@ -36,6 +36,7 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
   const { config, policySet, auth, chron, forwarder, log } = deps;
   const router = new Router(config.upstreams);
   const agents = new Map(config.agents.map((a) => [a.id, a]));
+  const active = new Map<string, number>();
 
   return (req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -83,32 +84,49 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     const agent = agents.get(a.agent);
     if (!agent) return reject('unknown_agent', { agent: null, skill: null });
     const who: Who = { agent, skill: a.skill ? `${a.skill.name}@${a.skill.version}` : null };
-    if (!upstream.aiorgs.includes(agent.aiorg)) return decideAndAnswer({ ...entry, ...whoFields(who), effect: 'deny', rule_id: 'aiorg_wall', reason: 'aiorg_boundary', status: 403 }, res, req, who);
+    const inFlight = (active.get(agent.id) ?? 0) + 1;
+    if (inFlight > config.limits.maxConcurrentPerAgent) return reject('too_many_requests', who);
+    active.set(agent.id, inFlight);
+    try {
+      await decideAndForward(req, res, started, entry, agent, who, m.method, target, routed, headers.facts, query, a.skill);
+    } finally {
+      const n = (active.get(agent.id) ?? 1) - 1;
+      if (n === 0) active.delete(agent.id); else active.set(agent.id, n);
+    }
+  }
+
+  async function decideAndForward(req: IncomingMessage, res: ServerResponse, started: number, entry: Mutable<DecisionEntry>, agent: AgentConfig, who: Who, method: HttpMethod,
+    target: { path: string; query: string }, routed: { upstream: UpstreamConfig; rest: string }, headers: HeaderFacts, query: [string, string][], skill: { name: string; version: string } | undefined): Promise<void> {
+    const upstream = routed.upstream;
+    const requestId = entry.request_id;
+    const reject = async (reason: string, extra: Partial<Mutable<DecisionEntry>> = {}): Promise<void> =>
+      decideAndAnswer({ ...entry, ...whoFields(who), ...extra, effect: 'deny', rule_id: 'pre_policy', reason, status: statusOf(reason) }, res, req, who);
+    if (!upstream.aiorgs.includes(agent.aiorg)) return void decideAndAnswer({ ...entry, ...whoFields(who), effect: 'deny', rule_id: 'aiorg_wall', reason: 'aiorg_boundary', status: 403 }, res, req, who);
 
     let body: Buffer | null = null;
     let bodyFacts: BodyFacts | undefined;
     const need = policySet.bodyNeed(agent.id, upstream.name);
-    if (headers.facts.contentLength !== undefined && headers.facts.contentLength > config.limits.maxBodyBytes) return reject('body_too_large', who);
+    if (headers.contentLength !== undefined && headers.contentLength > config.limits.maxBodyBytes) return reject('body_too_large');
     if (need !== undefined) {
       const read = await readBody(req, config.limits.maxBodyBytes);
-      if (!read.ok) return reject(read.reason, who);
+      if (!read.ok) return reject(read.reason);
       body = read.bytes;
       entry.body_sha256 = sha256(body);
-      const parsed = parseBody(need, body, headers.facts.contentType);
-      if (!parsed.ok) return reject('body_invalid', who, { detail: parsed.reason });
+      const parsed = parseBody(need, body, headers.contentType);
+      if (!parsed.ok) return reject('body_invalid', { detail: parsed.reason });
       bodyFacts = parsed.body;
     }
 
     const decision: Decision = policySet.evaluate({
-      agent: agent.id, upstream: upstream.name, method: m.method, path: routed.rest, query,
-      headers: headers.facts.headers,
-      ...(a.skill ? { skill: a.skill } : {}),
+      agent: agent.id, upstream: upstream.name, method, path: routed.rest, query,
+      headers: headers.headers,
+      ...(skill ? { skill } : {}),
       ...(bodyFacts ? { body: bodyFacts } : {}),
     });
     const decided: DecisionEntry = {
       ...entry, ...whoFields(who),
       effect: decision.effect, rule_id: decision.ruleId, reason: decision.reason,
-      status: decision.effect === 'allow' ? 0 : statusOf(decision.reason),
+      status: decision.effect === 'allow' ? null : statusOf(decision.reason),
       shadow: decision.shadow.map((s) => ({ rule_id: s.ruleId, effect: s.effect })),
     };
     if (decision.effect === 'deny') return decideAndAnswer(decided, res, req, who);
@@ -121,13 +139,13 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     }
     const abort = new AbortController();
     res.once('close', () => { if (!res.writableFinished) abort.abort(); });
-    const hasBody = body !== null || headers.facts.contentLength !== undefined || headers.facts.chunked;
+    const hasBody = body !== null || headers.contentLength !== undefined || headers.chunked;
     const outcome = await forwarder.forward({
-      upstream, method: m.method, requestId,
+      upstream, method, requestId,
       pathAndQuery: routed.rest + (target.query ? `?${target.query}` : ''),
-      headers: headers.facts.forward,
+      headers: headers.forward,
       body: body ?? (hasBody ? req.pipe(limitStream(config.limits.maxBodyBytes)) : null),
-      contentLength: body ? body.length : headers.facts.contentLength,
+      contentLength: body ? body.length : headers.contentLength,
       signal: abort.signal,
     }, res);
     const totalMs = performance.now() - started;
@@ -151,8 +169,9 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       return answerUnrecorded(res, req, e.decision_id);
     }
     log.info({ msg: 'request', request_id: e.request_id, agent: e.agent, upstream: e.upstream, effect: 'deny', rule: e.rule_id, reason: e.reason, status: e.status });
-    writeJson(res, e.status, {
-      effect: 'deny', status: e.status, reason: e.reason, rule_id: e.rule_id, decision_id: e.decision_id, chron_index: index,
+    const status = e.status ?? 403;
+    writeJson(res, status, {
+      effect: 'deny', status, reason: e.reason, rule_id: e.rule_id, decision_id: e.decision_id, chron_index: index,
       request_id: e.request_id, agent: who.agent?.id ?? null, anchor: who.agent?.anchor ?? null, ...(e.detail ? { detail: e.detail } : {}),
     }, !req.complete);
   }
@@ -170,7 +189,7 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       type: 'chron.decision/v1', decision_id: randomUUID(), request_id: requestId, time: new Date(deps.now()).toISOString(),
       agent: null, aiorg: null, anchor: null, skill: null, upstream: null,
       method: m.text, path: null, raw_path: path.text, raw_path_sha256: path.sha256, query_sha256: raw.query === null ? null : sha256(raw.query),
-      effect: 'deny', rule_id: 'pre_policy', reason: '', detail: null, status: 0,
+      effect: 'deny', rule_id: 'pre_policy', reason: '', detail: null, status: null,
       policy_digest: policySet.digest, body_sha256: null, shadow: [], approval: null,
     };
   }

@@ -34,7 +34,18 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     maxTokenBytes: config.limits.maxTokenBytes,
     now,
   });
-  const chron = opts.chron ?? await openChron({ path: config.chron.dbPath, origin: config.chron.origin, signingKeyFile: config.chron.signingKeyFile, checkpointIntervalMs: config.chron.checkpointIntervalMs, now });
+  const opened = opts.chron ?? await openChron({ path: config.chron.dbPath, origin: config.chron.origin, signingKeyFile: config.chron.signingKeyFile, checkpointIntervalMs: config.chron.checkpointIntervalMs, now });
+  // Readiness follows the last append: false from the first failed write until one succeeds again.
+  let writable = true;
+  const append = (record: Readonly<Record<string, unknown>>): ReturnType<Chron['append']> =>
+    opened.append(record).then((r) => { writable = true; return r; }, (err: unknown) => { writable = false; throw err; });
+  const chron = new Proxy(opened, {
+    get(target, prop) {
+      if (prop === 'append') return append;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
   const forwarder = new Forwarder(config.upstreams, secrets);
   const agentServer = createServer({
     maxHeaderSize: config.limits.maxHeaderBytes,
@@ -43,7 +54,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     insecureHTTPParser: false,
     joinDuplicateHeaders: false,
   }, createAgentHandler({ config, policySet, auth, chron, forwarder, log, now }));
-  const adminServer = createServer({ maxHeaderSize: 8192 }, createAdminHandler({ chron, auth, policySet }));
+  const adminServer = createServer({ maxHeaderSize: 8192 }, createAdminHandler({ chron, chronWritable: () => writable, auth, policySet }));
   try {
     await listen(agentServer, config.listeners.agent.host, config.listeners.agent.port);
     await listen(adminServer, config.listeners.admin.host, config.listeners.admin.port);
@@ -60,7 +71,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     adminUrl: urlOf(adminServer),
     chron,
     close: () => (closing ??= (async () => {
-      await Promise.all([stop(agentServer), stop(adminServer)]);
+      await Promise.all([stop(agentServer, config.limits.shutdownGraceMs), stop(adminServer, 1_000)]);
       await forwarder.close();
       await chron.close();
     })()),
@@ -74,9 +85,12 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-function stop(server: Server): Promise<void> {
+/** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what is left. */
+function stop(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    server.close(() => { clearTimeout(timer); resolve(); });
     server.closeIdleConnections();
   });
 }

@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { destination as pinoDestination, pino, stdTimeFunctions } from 'pino';
 
 /** Structured JSON logging. Call sites pass objects with a `msg`; never a token, key, credential, header value or body. */
 export interface Logger {
@@ -11,7 +11,7 @@ export interface Logger {
  * `level` 'silent' turns it off (tests). The only importer of pino.
  */
 export function createLogger(level: 'info' | 'error' | 'silent' = 'info', destination = 1): Logger {
-  const p = pino({ level, base: { service: 'claiim' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: destination, sync: false }));
+  const p = pino({ level, base: { service: 'claiim' }, timestamp: stdTimeFunctions.isoTime }, pinoDestination({ dest: destination, sync: false }));
   return {
     info: (f) => p.info(f),
     error: (f) => p.error(f),

@@ -39,6 +39,7 @@ export const REASONS = {
   skill_invalid: { status: 401, stage: 'authenticate', text: '"skill" claim is not name@semver' },
   skill_not_allowed: { status: 401, stage: 'authenticate', text: '"skill" version is outside the agent\'s allowed ranges' },
   jwks_unavailable: { status: 503, stage: 'authenticate', text: 'the issuer\'s JWKS could not be fetched' },
+  too_many_requests: { status: 429, stage: 'authenticate', text: 'the agent already has limits.max_concurrent_per_agent requests in flight' },
   // facts (400/413/415)
   body_too_large: { status: 413, stage: 'facts', text: 'request body larger than limits.max_body_bytes' },
   body_unreadable: { status: 400, stage: 'facts', text: 'request body ended early or could not be read' },

@@ -8,7 +8,7 @@ const MAX_TEXT = 512;
  * or forwarded. Field names are snake_case and stable; `null` means "not known at this stage". Never holds
  * the token, the injected credential, header values or body bytes (only a body digest).
  */
-export interface DecisionEntry {
+export type DecisionEntry = {
   readonly type: 'chron.decision/v1';
   readonly decision_id: string;
   readonly request_id: string;
@@ -27,15 +27,16 @@ export interface DecisionEntry {
   readonly rule_id: string;
   readonly reason: string;
   readonly detail: string | null;
-  readonly status: number;
+  /** The status the gateway answered for a DENY; null for an ALLOW (its outcome entry has the upstream's). */
+  readonly status: number | null;
   readonly policy_digest: string;
   readonly body_sha256: string | null;
   readonly shadow: readonly { readonly rule_id: string; readonly effect: string }[];
   readonly approval: null;
-}
+};
 
 /** The `chron.outcome/v1` entry: what happened after an ALLOW was forwarded. */
-export interface OutcomeEntry {
+export type OutcomeEntry = {
   readonly type: 'chron.outcome/v1';
   readonly decision_id: string;
   readonly request_id: string;
@@ -45,7 +46,7 @@ export interface OutcomeEntry {
   readonly reason: string | null;
   readonly upstream_ms: number;
   readonly total_ms: number;
-}
+};
 
 /** SHA-256 hex of text or bytes. */
 export function sha256(data: string | Uint8Array): string {

@@ -83,6 +83,8 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       maxBodyBytes: raw.limits?.max_body_bytes ?? 1_048_576,
       requestTimeoutMs: raw.limits?.request_timeout_ms ?? 60_000,
       maxTokenBytes: raw.limits?.max_token_bytes ?? 8_192,
+      maxConcurrentPerAgent: raw.limits?.max_concurrent_per_agent ?? 64,
+      shutdownGraceMs: raw.limits?.shutdown_grace_ms ?? 10_000,
     },
     identity: {
       issuers: raw.identity.issuers.map((iss) => ({
@@ -186,7 +188,7 @@ function deepFreeze<T>(value: T): T {
 export interface RawConfig {
   listeners?: { agent?: { host?: string; port: number }; admin?: { host?: string; port: number } };
   chron?: { db_path?: string; origin?: string; signing_key_file?: string; checkpoint_interval_s?: number };
-  limits?: { max_header_bytes?: number; max_body_bytes?: number; request_timeout_ms?: number; max_token_bytes?: number };
+  limits?: { max_header_bytes?: number; max_body_bytes?: number; request_timeout_ms?: number; max_token_bytes?: number; max_concurrent_per_agent?: number; shutdown_grace_ms?: number };
   identity: { clock_tolerance_s?: number; issuers: { issuer: string; audience: string | string[]; algorithms: string[]; key_files?: string[]; jwks?: { url: string; cooldown_ms?: number; cache_max_age_ms?: number; timeout_ms?: number } }[] };
   aiorgs: { id: string; description?: string }[];
   upstreams: { name: string; mount: string; target: string; aiorgs: string[]; path_case?: 'sensitive' | 'insensitive'; timeout_ms?: number; connect_timeout_ms?: number; credential: { header: string; format: string; env?: string; file?: string } }[];

@@ -56,6 +56,8 @@ export const configSchema = {
         max_body_bytes: { type: 'integer', minimum: 0, maximum: 104857600 },
         request_timeout_ms: { type: 'integer', minimum: 100, maximum: 3600000 },
         max_token_bytes: { type: 'integer', minimum: 256, maximum: 65536 },
+        max_concurrent_per_agent: { type: 'integer', minimum: 1, maximum: 100000 },
+        shutdown_grace_ms: { type: 'integer', minimum: 0, maximum: 600000 },
       },
     },
     identity: {

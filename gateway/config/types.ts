@@ -48,7 +48,7 @@ export interface GatewayConfig {
   readonly file: string;
   readonly listeners: { readonly agent: ListenerConfig; readonly admin: ListenerConfig };
   readonly chron: { readonly dbPath: string; readonly origin: string; readonly signingKeyFile: string; readonly checkpointIntervalMs: number };
-  readonly limits: { readonly maxHeaderBytes: number; readonly maxBodyBytes: number; readonly requestTimeoutMs: number; readonly maxTokenBytes: number };
+  readonly limits: { readonly maxHeaderBytes: number; readonly maxBodyBytes: number; readonly requestTimeoutMs: number; readonly maxTokenBytes: number; readonly maxConcurrentPerAgent: number; readonly shutdownGraceMs: number };
   readonly identity: { readonly issuers: readonly IssuerEntry[] };
   readonly aiorgs: readonly { readonly id: string; readonly description?: string }[];
   readonly upstreams: readonly UpstreamConfig[];
