@@ -105,7 +105,7 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
 
     let body: Buffer | null = null;
     let bodyFacts: BodyFacts | undefined;
-    const need = policySet.bodyNeed(agent.id, upstream.name);
+    const need = policySet.bodyNeed(agent.id, upstream.name, method, routed.rest);
     if (headers.contentLength !== undefined && headers.contentLength > config.limits.maxBodyBytes) return reject('body_too_large');
     if (need !== undefined) {
       const read = await readBody(req, config.limits.maxBodyBytes);

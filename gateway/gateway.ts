@@ -1,9 +1,12 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { openChron, type Chron } from '../chron/index.js';
 import type { PolicySet } from '../rules/index.js';
 import { createAdminHandler } from './admin-handler.js';
 import { createAgentHandler } from './agent-handler.js';
+import { createClientErrorHandler } from './client-error.js';
 import type { GatewayConfig } from './config/types.js';
 import { Forwarder } from './forward.js';
 import { createAuthenticator } from './identity/index.js';
@@ -35,6 +38,8 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     now,
   });
   const opened = opts.chron ?? await openChron({ path: config.chron.dbPath, origin: config.chron.origin, signingKeyFile: config.chron.signingKeyFile, checkpointIntervalMs: config.chron.checkpointIntervalMs, now });
+  // An auditor can fetch a signed checkpoint from the first moment (a fresh log has none yet).
+  if (!opts.chron && opened.latestCheckpoint() === undefined) await opened.checkpoint();
   // Readiness follows the last append: false from the first failed write until one succeeds again.
   let writable = true;
   const append = (record: Readonly<Record<string, unknown>>): ReturnType<Chron['append']> =>
@@ -54,6 +59,14 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     insecureHTTPParser: false,
     joinDuplicateHeaders: false,
   }, createAgentHandler({ config, policySet, auth, chron, forwarder, log, now }));
+  agentServer.on('clientError', createClientErrorHandler({ chron, log, now, policyDigest: policySet.digest }));
+  // CONNECT never reaches the 'request' event; give it the same life (405, recorded) instead of a silent close.
+  agentServer.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.once('finish', () => socket.end());
+    agentServer.emit('request', req, res);
+  });
   const adminServer = createServer({ maxHeaderSize: 8192 }, createAdminHandler({ chron, chronWritable: () => writable, auth, policySet }));
   try {
     await listen(agentServer, config.listeners.agent.host, config.listeners.agent.port);

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { compilePolicySet, type PolicySet, type RuleSpec } from '../../rules/index.js';
-import { configSchema, ruleFileSchema } from './schema.js';
+import { configSchema, ruleListFileSchema, ruleMapFileSchema } from './schema.js';
 import { checkReferences } from './references.js';
 import { resolveSecrets } from './secrets.js';
 import type { GatewayConfig, PolicyConfig, UpstreamConfig } from './types.js';
@@ -14,7 +14,8 @@ export type LoadResult =
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const validateConfig = ajv.compile(configSchema);
-const validateRuleFile = ajv.compile(ruleFileSchema);
+const validateRuleList = ajv.compile(ruleListFileSchema);
+const validateRuleMap = ajv.compile(ruleMapFileSchema);
 const LITERAL_SECRET_KEYS = new Set(['value', 'secret', 'token', 'password', 'api_key', 'key', 'literal']);
 
 /**
@@ -122,8 +123,10 @@ function expandPolicies(src: YamlSource, raw: RawConfig, path: (p: string) => st
         return;
       }
       const inner = read.source;
-      if (!validateRuleFile(inner.value)) {
-        problems.push(...schemaProblems(inner, validateRuleFile.errors ?? [], []));
+      // Pick the schema by shape so one mistake gives one message, not one per alternative.
+      const validate = Array.isArray(inner.value) ? validateRuleList : validateRuleMap;
+      if (!validate(inner.value)) {
+        problems.push(...schemaProblems(inner, validate.errors ?? [], []));
         return;
       }
       const list = Array.isArray(inner.value) ? (inner.value as RuleSpec[]) : (inner.value as { rules: RuleSpec[] }).rules;

@@ -28,12 +28,13 @@ export const ruleSchema = {
   },
 } as const;
 
-/** An included rule file: a list of rules, or `{rules: [...]}`. */
-export const ruleFileSchema = {
-  anyOf: [
-    { type: 'array', items: ruleSchema },
-    { type: 'object', additionalProperties: false, required: ['rules'], properties: { description: { type: 'string' }, rules: { type: 'array', items: ruleSchema } } },
-  ],
+/** An included rule file written as a plain list of rules. */
+export const ruleListFileSchema = { type: 'array', items: ruleSchema } as const;
+
+/** An included rule file written as `{description?, rules: [...]}`. */
+export const ruleMapFileSchema = {
+  type: 'object', additionalProperties: false, required: ['rules'],
+  properties: { description: { type: 'string' }, rules: { type: 'array', items: ruleSchema } },
 } as const;
 
 export const configSchema = {

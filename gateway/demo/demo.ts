@@ -33,14 +33,15 @@ export async function runDemo(opts: { dataDir: string; port: number; adminPort: 
   const fakes = await startFakeUpstreams();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    CLAIIM_DEMO_GITHUB_TOKEN: secretOf(fakes.github.expectedCredential),
-    CLAIIM_DEMO_DEPLOY_TOKEN: secretOf(fakes.deploy.expectedCredential),
-    CLAIIM_DEMO_STRIPE_KEY: secretOf(fakes.stripe.expectedCredential),
-    CLAIIM_DEMO_ZENDESK_TOKEN: secretOf(fakes.zendesk.expectedCredential),
-    CLAIIM_DEMO_TERRAFORM_TOKEN: secretOf(fakes.terraform.expectedCredential),
+    CLAIIM_DEMO_GITHUB_TOKEN: fakes.github.credentialSecret,
+    CLAIIM_DEMO_DEPLOY_TOKEN: fakes.deploy.credentialSecret,
+    CLAIIM_DEMO_STRIPE_KEY: fakes.stripe.credentialSecret,
+    CLAIIM_DEMO_ZENDESK_TOKEN: fakes.zendesk.credentialSecret,
+    CLAIIM_DEMO_TERRAFORM_TOKEN: fakes.terraform.credentialSecret,
   };
-  const values: Record<string, string> = {
-    agent_port: String(opts.port), admin_port: String(opts.adminPort), data, issuer_public_key: issuerKey.publicJwkFile,
+  const values: Record<string, string | number> = {
+    agent_port: opts.port, admin_port: opts.adminPort, issuer_public_key: issuerKey.publicJwkFile,
+    chron_db: join(data, 'chron.db'), chron_key: join(data, 'keys', 'chron-signing.jwk'),
     github: fakes.github.url, deploy: fakes.deploy.url, stripe: fakes.stripe.url, zendesk: fakes.zendesk.url, terraform: fakes.terraform.url,
   };
   const configFile = join(data, 'demo', 'claiim.yaml');
@@ -81,10 +82,4 @@ export async function runDemo(opts: { dataDir: string; port: number; adminPort: 
 export function demoSkill(agent: string): string {
   const skills: Record<string, string> = { devops: 'deploy@2.3.1', 'code-review': 'code-review@1.4.2', support: 'ticket-triage@3.1.0', 'finance-reporting': 'finance-report@1.2.0', 'privileged-infra': 'infra-change@0.9.4' };
   return skills[agent] ?? `${agent}@1.0.0`;
-}
-
-/** The fakes expect a full header value ("Bearer x", "Basic x"); the config's format adds the scheme back. */
-function secretOf(headerValue: string): string {
-  const sp = headerValue.indexOf(' ');
-  return sp === -1 ? headerValue : headerValue.slice(sp + 1);
 }

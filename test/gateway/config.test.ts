@@ -145,7 +145,7 @@ test('loadConfig – an invalid rule template → ERR_RULE_INVALID at the rule\'
   const ps = problems(load(t, base().replace('"/repos/{owner}/{repo}/**"', '"/repos/{owner/{repo}/**"')).result);
   const p = ps.find((x) => x.code === 'ERR_RULE_INVALID');
   assert.ok(p, JSON.stringify(ps));
-  assert.equal(p.line, 26);
+  assert.equal(p.line, 25);
 });
 
 test('loadConfig – included rule files: problems carry the included file\'s own line:col', (t) => {

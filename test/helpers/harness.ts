@@ -43,7 +43,7 @@ export async function startHarness(t: TestContext, opts: { upstream?: Parameters
   await generateSigningKey(signingKey, 'claiim.test/it');
   const upstream = await startFakeUpstream('github', opts.upstream);
   t.after(() => upstream.close());
-  const secret = upstream.expectedCredential.replace(/^\S+ /, '');
+  const secret = upstream.credentialSecret;
   const file = tmp.write('claiim.yaml', `
 listeners: { agent: { port: 0 }, admin: { port: 0 } }
 chron: { db_path: chron.db, origin: claiim.test/it, signing_key_file: chron.jwk, checkpoint_interval_s: 0 }

@@ -27,6 +27,7 @@ test('gateway – allowed GET reaches the upstream with the injected credential 
   assert.equal(got.headers['x-forwarded-host'], undefined);
   assert.match(String(got.headers['x-request-id']), /^[0-9a-f-]{36}$/);
   assert.equal(text.includes(h.upstream.expectedCredential.split(' ')[1]!), false, 'the credential never comes back');
+  await waitFor(() => h.entries().length === 2);
   const [decision, outcome] = h.entries();
   assert.equal(decision?.type, 'chron.decision/v1');
   assert.equal(decision?.effect, 'allow');

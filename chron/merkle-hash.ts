@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+
+/** Size in bytes of every hash in the tree (SHA-256). */
+export const HASH_SIZE = 32;
+
+/** Largest tree size / index a verifier accepts: 2^53 − 1 (issue 3 item 3; also JS's exact integer limit). */
+export const MAX_TREE_SIZE = Number.MAX_SAFE_INTEGER;
+
+/** RFC 6962 §2.1 leaf hash: SHA-256(0x00 || data). `data` are the exact stored entry bytes. */
+export function leafHash(data: Uint8Array): Buffer {
+  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+}
+
+/** RFC 6962 §2.1 interior node hash: SHA-256(0x01 || left || right). Both inputs are 32-byte hashes. */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+}
+
+/** MTH({}) = SHA-256 of the empty string (RFC 6962 §2.1). */
+export function emptyRoot(): Buffer {
+  return createHash('sha256').digest();
+}
+
+/** k = the largest power of two strictly less than n (RFC 6962 §2.1 split rule). Precondition: n > 1. */
+export function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** True for 1, 2, 4, 8, … (exact for any safe integer). */
+export function isPowerOfTwo(n: number): boolean {
+  if (!Number.isSafeInteger(n) || n < 1) return false;
+  let m = n;
+  while (m % 2 === 0) m /= 2;
+  return m === 1;
+}
+
+/**
+ * Decomposes the range [start, end) into maximal aligned perfect subtrees, left to right,
+ * as `{level, index}` pairs meaning leaves [index·2^level, (index+1)·2^level).
+ * Precondition: 0 ≤ start < end ≤ 2^53−1. At most 2·log2(end−start) pieces.
+ */
+export function perfectSubtrees(start: number, end: number): { level: number; index: number }[] {
+  const out: { level: number; index: number }[] = [];
+  let pos = start;
+  while (pos < end) {
+    let level = 0;
+    // Grow while the subtree stays aligned at `pos` and inside the range.
+    while (pos % 2 ** (level + 1) === 0 && pos + 2 ** (level + 1) <= end) level += 1;
+    out.push({ level, index: pos / 2 ** level });
+    pos += 2 ** level;
+  }
+  return out;
+}
+
+/** Lowercase hex of a hash (the `leafHash` wire format of AppendResult and JSON APIs). */
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+const LEAF_PREFIX = Buffer.from([0x00]);
+const NODE_PREFIX = Buffer.from([0x01]);

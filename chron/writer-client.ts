@@ -1,0 +1,179 @@
+import { Worker } from 'node:worker_threads';
+import { ChronError, type ChronErrorCode } from './errors.js';
+import { toHex } from './merkle-hash.js';
+import type { WriterInit, WriterReply, WriterRequest } from './store-schema.js';
+
+/** Where an appended entry landed: its gapless index and lowercase-hex RFC 6962 leaf hash. */
+export interface AppendResult { index: number; leafHash: string }
+
+/** Counters for tests and benchmarks: group commit shows as transactions < appends. */
+export interface WriterStats { appends: number; transactions: number }
+
+interface Pending { data: Uint8Array; recordId: string | null; resolve: (r: AppendResult) => void; reject: (e: ChronError) => void }
+
+/**
+ * The main-thread side of the Chron writer: queues appends and sends them to the writer worker
+ * as group commits. While one transaction is in flight, new appends wait; when it commits they
+ * all go together into the next one (at most MAX_BATCH entries). Every append promise settles
+ * only after its own transaction committed (resolve) or failed (reject ERR_CHRON_WRITE).
+ * If the worker dies, every pending and future append rejects: the log fails closed until the
+ * process reopens it. A failed transaction (e.g. disk full) rejects only its own batch; later
+ * appends retry against the stored state.
+ */
+export class WriterClient {
+  readonly #worker: Worker;
+  #queue: Pending[] = [];
+  #inFlight = new Map<number, Pending[]>();
+  #requests = new Map<number, { resolve: (r: WriterReply) => void; reject: (e: ChronError) => void }>();
+  #next = 1;
+  #size: number;
+  #dead: ChronError | undefined;
+  #stats: WriterStats = { appends: 0, transactions: 0 };
+  #drainWaiters: (() => void)[] = [];
+  #closing = false;
+
+  private constructor(worker: Worker, size: number) {
+    this.#worker = worker;
+    this.#size = size;
+    worker.on('message', (m: WriterReply) => this.#onReply(m));
+    worker.on('error', () => this.#die('writer worker crashed'));
+    worker.on('exit', () => this.#die('writer worker exited'));
+  }
+
+  /** Starts the worker and resolves once it has opened (or created) the database. Rejects with the worker's ChronError code. */
+  static start(init: WriterInit): Promise<WriterClient> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: init });
+      const onExit = (): void => reject(new ChronError('ERR_CHRON_WRITE', 'writer worker exited while opening the database'));
+      worker.once('exit', onExit);
+      worker.once('error', (err) => reject(new ChronError('ERR_CHRON_WRITE', 'writer worker failed to start', { cause: err })));
+      worker.once('message', (m: WriterReply) => {
+        worker.off('exit', onExit);
+        if (m.type === 'ready') resolve(new WriterClient(worker, m.size));
+        else if (m.type === 'open-failed') {
+          void worker.terminate();
+          reject(new ChronError(m.code as ChronErrorCode, m.message));
+        }
+      });
+    });
+  }
+
+  /** Committed tree size as last reported by the writer. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Copy of the append/transaction counters. */
+  stats(): WriterStats {
+    return { ...this.#stats };
+  }
+
+  /** Queues entry bytes; resolves after the transaction holding them committed (fsynced). */
+  append(data: Uint8Array, recordId: string | null): Promise<AppendResult> {
+    if (this.#dead !== undefined) return Promise.reject(this.#dead);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ data, recordId, resolve, reject });
+      if (this.#inFlight.size === 0) this.#flush();
+    });
+  }
+
+  /** Signs and stores a checkpoint after every batch already sent; resolves with the signed note. */
+  async checkpoint(nowMs: number): Promise<{ note: string; size: number }> {
+    const r = await this.#request({ type: 'checkpoint', req: 0, nowMs });
+    if (r.type === 'checkpointed') return { note: r.note, size: r.size };
+    throw new ChronError('ERR_CHRON_WRITE', 'unexpected writer reply');
+  }
+
+  /** Resolves once every append queued so far has committed or failed. */
+  async drain(): Promise<void> {
+    if (this.#queue.length > 0 || this.#inFlight.size > 0) {
+      await new Promise<void>((r) => this.#drainWaiters.push(r));
+    }
+  }
+
+  /** Waits for queued appends to commit, then closes the database and stops the worker. */
+  async close(): Promise<void> {
+    await this.drain();
+    if (this.#dead !== undefined) return;
+    const exited = new Promise<void>((r) => this.#worker.once('exit', () => r()));
+    this.#closing = true;
+    this.#worker.postMessage({ type: 'close', req: 0 } satisfies WriterRequest);
+    await exited;
+  }
+
+  #flush(): void {
+    if (this.#queue.length === 0 || this.#dead !== undefined) {
+      if (this.#inFlight.size === 0) for (const w of this.#drainWaiters.splice(0)) w();
+      return;
+    }
+    const batch = this.#queue.splice(0, MAX_BATCH);
+    const id = this.#next++;
+    this.#inFlight.set(id, batch);
+    this.#stats.transactions += 1;
+    const msg: WriterRequest = { type: 'append', batch: id, data: batch.map((p) => p.data), recordIds: batch.map((p) => p.recordId) };
+    this.#worker.postMessage(msg);
+  }
+
+  #request(msg: WriterRequest & { req: number }): Promise<WriterReply> {
+    if (this.#dead !== undefined) return Promise.reject(this.#dead);
+    const req = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#requests.set(req, { resolve, reject });
+      this.#worker.postMessage({ ...msg, req });
+    });
+  }
+
+  #onReply(m: WriterReply): void {
+    switch (m.type) {
+      case 'appended': {
+        const batch = this.#inFlight.get(m.batch) ?? [];
+        this.#inFlight.delete(m.batch);
+        this.#size = m.first + batch.length;
+        this.#stats.appends += batch.length;
+        batch.forEach((p, i) => p.resolve({ index: m.first + i, leafHash: toHex(m.leafHashes[i] as Uint8Array) }));
+        this.#flush();
+        return;
+      }
+      case 'append-failed': {
+        const batch = this.#inFlight.get(m.batch) ?? [];
+        this.#inFlight.delete(m.batch);
+        const err = new ChronError('ERR_CHRON_WRITE', `entries could not be made durable: ${m.message}`);
+        for (const p of batch) p.reject(err);
+        this.#flush();
+        return;
+      }
+      case 'checkpointed':
+      case 'closed':
+        this.#settle(m.req, (r) => r.resolve(m));
+        return;
+      case 'checkpoint-failed':
+        this.#settle(m.req, (r) => r.reject(new ChronError(m.code as ChronErrorCode, m.message)));
+        return;
+      default:
+        return;
+    }
+  }
+
+  #settle(req: number, f: (r: { resolve: (r: WriterReply) => void; reject: (e: ChronError) => void }) => void): void {
+    const r = this.#requests.get(req);
+    if (r === undefined) return;
+    this.#requests.delete(req);
+    f(r);
+  }
+
+  #die(why: string): void {
+    if (this.#dead !== undefined) return;
+    this.#dead = new ChronError('ERR_CHRON_WRITE', this.#closing ? 'the log is closed' : `${why}; the log is closed to appends`);
+    const err = this.#dead;
+    for (const batch of this.#inFlight.values()) for (const p of batch) p.reject(err);
+    for (const p of this.#queue) p.reject(err);
+    for (const r of this.#requests.values()) r.reject(err);
+    this.#inFlight.clear();
+    this.#queue = [];
+    this.#requests.clear();
+    for (const w of this.#drainWaiters.splice(0)) w();
+  }
+}
+
+/** Largest number of entries one group commit carries. */
+const MAX_BATCH = 2048;

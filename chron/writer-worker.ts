@@ -1,0 +1,161 @@
+/**
+ * The Chron writer: the only code that writes the database. Runs in a worker_threads Worker so
+ * that the fsync of each group commit never blocks the event loop. Opens better-sqlite3 with
+ * WAL and synchronous=FULL; each `append` message (a batch of entries that arrived while the
+ * previous commit was in flight) becomes exactly one IMMEDIATE transaction, and is reported
+ * back only after COMMIT returned, i.e. after the WAL was fsynced.
+ *
+ * Before each transaction the stored size is compared with the in-memory frontier; if another
+ * process appended (or a transaction failed) the frontier is reloaded from storage, so indices
+ * stay gapless and are never reused. Checkpoints are signed here, inside a transaction that also
+ * checks the new tree extends the last stored checkpoint (never two inconsistent checkpoints).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { signCheckpoint } from './checkpoint.js';
+import { ChronError, isChronError } from './errors.js';
+import { Frontier } from './frontier.js';
+import { signerFromJwk } from './keys.js';
+import { leafHash } from './merkle-hash.js';
+import { rangeRoot, type SubtreeReader } from './merkle-proofs.js';
+import { MAX_ENTRIES, SCHEMA_SQL, STORE_FORMAT, subtreeId, type WriterInit, type WriterReply, type WriterRequest } from './store-schema.js';
+
+const init = workerData as WriterInit;
+if (parentPort === null) throw new Error('writer-worker must run as a worker thread');
+const port = parentPort;
+const reply = (m: WriterReply): void => port.postMessage(m);
+
+let db: Database.Database;
+let frontier: Frontier;
+try {
+  db = openWritable(init);
+  frontier = Frontier.load(storedSize(), reader());
+  serve();
+  reply({ type: 'ready', size: frontier.size });
+} catch (err) {
+  reply({ type: 'open-failed', ...describe(err) });
+  port.close();
+}
+
+/** Prepares statements and starts handling WriterRequest messages, one at a time, in order. */
+function serve(): void {
+  const signers = init.keys.map((k) => signerFromJwk(k, init.origin));
+  // Publish every verifier key ever used, so `chron export` can write DIR/vkey without the private key.
+  const addVkey = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
+  for (const s of signers) addVkey.run(`vkey ${s.vkey.split('+').slice(0, 2).join('+')}`, s.vkey);
+  const insertEntry = db.prepare('INSERT INTO entries (idx, leaf_hash, data, record_id) VALUES (?, ?, ?, ?)');
+  const insertSubtree = db.prepare('INSERT INTO subtrees (id, hash) VALUES (?, ?)');
+  const insertCheckpoint = db.prepare('INSERT INTO checkpoints (tree_size, root_hash, note, created_ms) VALUES (?, ?, ?, ?)');
+  const lastCheckpoint = db.prepare('SELECT tree_size, root_hash FROM checkpoints ORDER BY seq DESC LIMIT 1');
+
+  const appendBatch = db.transaction((data: Uint8Array[], recordIds: (string | null)[]) => {
+    syncFrontier();
+    if (frontier.size + data.length > MAX_ENTRIES) throw new ChronError('ERR_CHRON_WRITE', 'log is full (2^40 entries)');
+    const first = frontier.size;
+    const hashes: Uint8Array[] = [];
+    data.forEach((bytes, i) => {
+      const leaf = leafHash(bytes);
+      insertEntry.run(frontier.size, leaf, bytes, recordIds[i] ?? null);
+      for (const s of frontier.append(leaf)) insertSubtree.run(subtreeId(s.level, s.index), s.hash);
+      hashes.push(leaf);
+    });
+    return { first, hashes };
+  });
+
+  const checkpointNow = db.transaction((nowMs: number) => {
+    syncFrontier();
+    const size = frontier.size;
+    const root = frontier.root();
+    const prev = lastCheckpoint.get() as { tree_size: number; root_hash: Buffer } | undefined;
+    if (prev !== undefined) {
+      // The stored tree must still reproduce the last signed root before we sign over its extension.
+      if (prev.tree_size > size || !Buffer.from(rangeRoot(reader(), 0, prev.tree_size)).equals(prev.root_hash)) {
+        throw new ChronError('ERR_CHRON_INCONSISTENT', `stored tree does not extend the checkpoint of size ${prev.tree_size}`);
+      }
+    }
+    const note = signCheckpoint({ origin: init.origin, treeSize: size, rootHash: root }, signers);
+    insertCheckpoint.run(size, root, note, nowMs);
+    return { note, size };
+  });
+
+  port.on('message', (m: WriterRequest) => {
+    switch (m.type) {
+      case 'append':
+        try {
+          const { first, hashes } = appendBatch.immediate(m.data, m.recordIds);
+          reply({ type: 'appended', batch: m.batch, first, leafHashes: hashes });
+        } catch (err) {
+          resetFrontier();
+          reply({ type: 'append-failed', batch: m.batch, ...describe(err) });
+        }
+        return;
+      case 'checkpoint':
+        try {
+          const { note, size } = checkpointNow.immediate(m.nowMs);
+          reply({ type: 'checkpointed', req: m.req, note, size });
+        } catch (err) {
+          resetFrontier();
+          reply({ type: 'checkpoint-failed', req: m.req, ...describe(err) });
+        }
+        return;
+      case 'close':
+        db.close();
+        reply({ type: 'closed', req: m.req });
+        port.close();
+        return;
+    }
+  });
+}
+
+function openWritable(i: WriterInit): Database.Database {
+  mkdirSync(dirname(i.path), { recursive: true });
+  const d = new Database(i.path, { fileMustExist: false });
+  d.pragma('journal_mode = WAL');
+  d.pragma('synchronous = FULL');
+  d.pragma('busy_timeout = 5000');
+  d.exec(SCHEMA_SQL);
+  const get = d.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  const origin = get.get('origin') as string | undefined;
+  if (origin === undefined) {
+    d.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run('format', STORE_FORMAT, 'origin', i.origin);
+  } else if (origin !== i.origin) {
+    throw new ChronError('ERR_CHRON_ORIGIN', `database belongs to origin "${origin}", not "${i.origin}"`);
+  }
+  return d;
+}
+
+function storedSize(): number {
+  const max = db.prepare('SELECT max(idx) FROM entries').pluck().get() as number | null;
+  return max === null ? 0 : max + 1;
+}
+
+function reader(): SubtreeReader {
+  const leaf = db.prepare('SELECT leaf_hash FROM entries WHERE idx = ?').pluck();
+  const node = db.prepare('SELECT hash FROM subtrees WHERE id = ?').pluck();
+  return (level, index) => {
+    const h = (level === 0 ? leaf.get(index) : node.get(subtreeId(level, index))) as Buffer | undefined;
+    if (h === undefined) throw new ChronError('ERR_CHRON_NOT_FOUND', `subtree ${level}/${index} is missing from the database`);
+    return h;
+  };
+}
+
+function syncFrontier(): void {
+  const size = storedSize();
+  if (size !== frontier.size) frontier = Frontier.load(size, reader());
+}
+
+function resetFrontier(): void {
+  try {
+    frontier = Frontier.load(storedSize(), reader());
+  } catch {
+    // The next transaction's syncFrontier retries; until then appends fail closed.
+  }
+}
+
+function describe(err: unknown): { code: string; message: string } {
+  if (isChronError(err)) return { code: err.code, message: err.message };
+  const sqlite = (err as { code?: unknown }).code;
+  return { code: 'ERR_CHRON_WRITE', message: `database write failed${typeof sqlite === 'string' ? ` (${sqlite})` : ''}` };
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { Chron } from '../chron/index.js';
+import type { Logger } from './log.js';
+import type { DecisionEntry } from './records.js';
+import { statusOf } from './reasons.js';
+
+/**
+ * Requests that Node's strict HTTP parser refuses (smuggling attempts, bad framing, oversize headers,
+ * header timeouts) never become a request event. They are still recorded (CASES.md L02): a
+ * `chron.decision/v1` entry with reason `malformed_request` (or `headers_too_large`, `request_timeout`) and the
+ * parser's error code as `detail`, made durable before the 4xx is written and the connection closed.
+ */
+export function createClientErrorHandler(deps: { chron: Chron; log: Logger; now: () => number; policyDigest: string }): (err: Error & { code?: string }, socket: Duplex) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
+    const reason = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'malformed_request';
+    const status = statusOf(reason);
+    const entry: DecisionEntry = {
+      type: 'chron.decision/v1', decision_id: randomUUID(), request_id: randomUUID(), time: new Date(deps.now()).toISOString(),
+      agent: null, aiorg: null, anchor: null, skill: null, upstream: null, method: '', path: null, raw_path: null, raw_path_sha256: null, query_sha256: null,
+      effect: 'deny', rule_id: 'pre_policy', reason, detail: /^[A-Z0-9_]{1,64}$/.test(err.code ?? '') ? (err.code ?? null) : null, status,
+      policy_digest: deps.policyDigest, body_sha256: null, shadow: [], approval: null,
+    };
+    const answer = (code: number, body: Record<string, unknown>): void => {
+      const text = JSON.stringify(body);
+      if (socket.writable) socket.end(`HTTP/1.1 ${code} ${code === 503 ? 'Service Unavailable' : code === 431 ? 'Request Header Fields Too Large' : code === 408 ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    };
+    deps.chron.append(entry).then(
+      ({ index }) => answer(status, { effect: 'deny', status, reason, rule_id: 'pre_policy', decision_id: entry.decision_id, chron_index: index, detail: entry.detail }),
+      () => { deps.log.error({ msg: 'chron_append_failed', decision_id: entry.decision_id }); answer(503, { effect: 'deny', status: 503, reason: 'chron_unavailable', decision_id: entry.decision_id }); },
+    );
+  };
+}
