@@ -10,6 +10,9 @@ import type { AgentConfig, GatewayConfig, UpstreamConfig } from './config/types.
 import type { Forwarder } from './forward.js';
 import type { Authenticator } from './identity/index.js';
 import type { Logger } from './log.js';
+import type { GatewayMetrics } from './metrics.js';
+import { agentFromClientCert } from './tls/client-cert.js';
+import { TLSSocket } from 'node:tls';
 import { statusOf } from './reasons.js';
 import { boundedText, rawPathOf, sha256, type DecisionEntry } from './records.js';
 import { Router } from './router.js';
@@ -22,6 +25,7 @@ export interface AgentHandlerDeps {
   readonly chron: Chron;
   readonly forwarder: Forwarder;
   readonly log: Logger;
+  readonly metrics: GatewayMetrics;
   readonly now: () => number;
 }
 
@@ -33,7 +37,8 @@ type Who = { agent: AgentConfig | null; skill: string | null };
  * → decide 403 → record 503 → forward 502/504. Every exit, ALLOW or not, is a durable Chron entry first.
  */
 export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { config, policySet, auth, chron, forwarder, log } = deps;
+  const { config, policySet, auth, chron, forwarder, log, metrics } = deps;
+  const trustDomain = config.listeners.agent.tls?.trustDomain;
   const router = new Router(config.upstreams);
   const agents = new Map(config.agents.map((a) => [a.id, a]));
   const active = new Map<string, number>();
@@ -84,6 +89,10 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     const agent = agents.get(a.agent);
     if (!agent) return reject('unknown_agent', { agent: null, skill: null });
     const who: Who = { agent, skill: a.skill ? `${a.skill.name}@${a.skill.version}` : null };
+    if (agent.requireClientCert) {
+      const certAgent = req.socket instanceof TLSSocket ? agentFromClientCert(req.socket, trustDomain ? { trustDomain } : {}) : undefined;
+      if (certAgent !== agent.id) return reject('client_cert_mismatch', who);
+    }
     const inFlight = (active.get(agent.id) ?? 0) + 1;
     if (inFlight > config.limits.maxConcurrentPerAgent) return reject('too_many_requests', who);
     active.set(agent.id, inFlight);
@@ -113,7 +122,7 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       body = read.bytes;
       entry.body_sha256 = sha256(body);
       const parsed = parseBody(need, body, headers.contentType);
-      if (!parsed.ok) return reject('body_invalid', { detail: parsed.reason });
+      if (!parsed.ok) return reject(parsed.reason === 'body_unsupported_media_type' || parsed.reason === 'body_unsupported_charset' ? 'body_unsupported_media_type' : 'body_invalid', { detail: parsed.reason });
       bodyFacts = parsed.body;
     }
 
@@ -153,6 +162,10 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       writeJson(res, statusOf(outcome.reason), { effect: 'allow', status: statusOf(outcome.reason), reason: outcome.reason, rule_id: decided.rule_id, decision_id: decided.decision_id, chron_index: index, request_id: requestId });
     } else if (!outcome.ok) res.destroy();
     const status = outcome.ok ? outcome.status : statusOf(outcome.reason);
+    metrics.decision({ upstream: upstream.name, agent: agent.id, effect: 'allow', reason: decided.reason, ruleId: decided.rule_id });
+    for (const s of decided.shadow) metrics.decision({ upstream: upstream.name, agent: agent.id, effect: s.effect === 'allow' ? 'allow' : 'deny', reason: 'shadow', ruleId: s.rule_id, shadow: true });
+    metrics.requestDuration({ upstream: upstream.name, gatewayMs: totalMs - outcome.upstreamMs, upstreamMs: outcome.upstreamMs });
+    if (!outcome.ok) metrics.upstreamError(upstream.name, outcome.reason);
     log.info({ msg: 'request', request_id: requestId, agent: agent.id, upstream: upstream.name, effect: 'allow', rule: decided.rule_id, status, total_ms: round(totalMs), upstream_ms: round(outcome.upstreamMs) });
     chron.append({
       type: 'chron.outcome/v1', decision_id: decided.decision_id, request_id: requestId, time: new Date(deps.now()).toISOString(),
@@ -169,6 +182,9 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       return answerUnrecorded(res, req, e.decision_id);
     }
     log.info({ msg: 'request', request_id: e.request_id, agent: e.agent, upstream: e.upstream, effect: 'deny', rule: e.rule_id, reason: e.reason, status: e.status });
+    metrics.decision({ upstream: e.upstream, agent: e.agent, effect: 'deny', reason: e.reason, ruleId: e.rule_id });
+    for (const s of e.shadow) metrics.decision({ upstream: e.upstream, agent: e.agent, effect: s.effect === 'allow' ? 'allow' : 'deny', reason: 'shadow', ruleId: s.rule_id, shadow: true });
+    if (LIMIT_REASONS.has(e.reason)) metrics.rejectedByLimit(e.agent, e.reason);
     const status = e.status ?? 403;
     writeJson(res, status, {
       effect: 'deny', status, reason: e.reason, rule_id: e.rule_id, decision_id: e.decision_id, chron_index: index,
@@ -194,6 +210,8 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     };
   }
 }
+
+const LIMIT_REASONS = new Set(['too_many_requests', 'body_too_large', 'headers_too_large', 'token_too_large']);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

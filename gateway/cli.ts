@@ -47,17 +47,19 @@ Options:
   --config FILE   the gateway configuration (YAML, see docs/config.md)
   --help          show this help
 `,
-  demo: `Usage: claiim demo [--data DIR] [--port N] [--admin-port N]
+  demo: `Usage: claiim demo [--data DIR] [--port N] [--admin-port N] [--no-tls]
 
 Runs the embedded default: in-process fake GitHub, deploy (Kubernetes-style), Stripe, Zendesk and
-Terraform APIs; the five agents of the mission; dev keys generated on first run into DIR/keys; the Chron
-database in DIR/chron.db; then prints ready-to-paste curl lines (one ALLOW and one DENY per agent).
+Terraform APIs; the five agents of the mission; dev keys generated on first run into DIR/keys; dev TLS
+certificates made on first run by certs/make-dev-certs.sh into certs/generated/; the Chron database in
+DIR/chron.db; then prints ready-to-paste curl lines (one ALLOW and one DENY per agent).
 Ctrl-C stops it cleanly.
 
 Options:
   --data DIR        where keys, the generated config and the Chron database live (default: ./data)
   --port N          agent listener port (default 8443)
   --admin-port N    admin listener port (default 9443)
+  --no-tls          serve the agent listener over plain HTTP (no dev certificates needed)
   --help            show this help
 `,
 };
@@ -109,12 +111,12 @@ async function start(argv: readonly string[], io: CliIo, run: boolean): Promise<
 }
 
 async function demo(argv: readonly string[], io: CliIo): Promise<number> {
-  const opts = parse('demo', argv, { data: { type: 'string' }, port: { type: 'string' }, 'admin-port': { type: 'string' } }, io);
+  const opts = parse('demo', argv, { data: { type: 'string' }, port: { type: 'string' }, 'admin-port': { type: 'string' }, 'no-tls': { type: 'boolean' } }, io);
   if (typeof opts === 'number') return opts;
   const port = Number(opts.port ?? 8443);
   const adminPort = Number(opts['admin-port'] ?? 9443);
   if (!Number.isInteger(port) || !Number.isInteger(adminPort) || port < 0 || adminPort < 0 || port > 65535 || adminPort > 65535) { io.stderr.write('claiim demo: --port and --admin-port must be integers 0–65535\n'); return 2; }
-  const running = await runDemo({ dataDir: typeof opts.data === 'string' ? opts.data : 'data', port, adminPort, io });
+  const running = await runDemo({ dataDir: typeof opts.data === 'string' ? opts.data : 'data', port, adminPort, tls: opts['no-tls'] !== true, io });
   if (typeof running === 'number') return running;
   await untilSignal(() => running.close());
   return 0;

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { Pool, errors } from 'undici';
 import { relayableResponseHeader } from './canonical/headers.js';
 import type { UpstreamConfig } from './config/types.js';
+import { upstreamConnectOptions } from './tls/upstream-ca.js';
 
 /** What the forwarder sends: the canonical request, already decided and recorded. */
 export interface ForwardRequest {
@@ -39,7 +40,7 @@ export class Forwarder {
         connections: 128,
         pipelining: 1,
         keepAliveTimeout: 4_000,
-        connect: { timeout: u.connectTimeoutMs },
+        connect: { timeout: u.connectTimeoutMs, ...upstreamConnectOptions(u.caFile) },
         headersTimeout: u.timeoutMs,
         bodyTimeout: u.timeoutMs,
       }));

@@ -38,6 +38,7 @@ export const REASONS = {
   wrong_audience: { status: 401, stage: 'authenticate', text: 'token "aud" does not name this gateway' },
   unknown_key: { status: 401, stage: 'authenticate', text: 'no issuer key matches the token (kid / algorithm)' },
   unknown_agent: { status: 401, stage: 'authenticate', text: 'token "sub" is not a registered agent' },
+  client_cert_mismatch: { status: 401, stage: 'authenticate', text: 'the agent requires mTLS and the verified client certificate does not name it' },
   skill_missing: { status: 401, stage: 'authenticate', text: 'the agent requires a "skill" claim and the token has none' },
   skill_invalid: { status: 401, stage: 'authenticate', text: '"skill" claim is not name@semver' },
   skill_not_allowed: { status: 401, stage: 'authenticate', text: '"skill" version is outside the agent\'s allowed ranges' },
@@ -46,6 +47,7 @@ export const REASONS = {
   // facts (400/413/415)
   body_too_large: { status: 413, stage: 'facts', text: 'request body larger than limits.max_body_bytes' },
   body_unreadable: { status: 400, stage: 'facts', text: 'request body ended early or could not be read' },
+  body_unsupported_media_type: { status: 415, stage: 'facts', text: 'a rule needs the body and its Content-Type (or charset) is not one this upstream\'s rules parse' },
   body_invalid: { status: 400, stage: 'facts', text: 'a rule needs the body and it does not parse strictly' },
   // decide (403)
   aiorg_boundary: { status: 403, stage: 'decide', text: 'the upstream is outside the agent\'s aiorg; no rule can lift this' },

@@ -13,6 +13,10 @@ export type JsonReject = 'body_invalid_json' | 'body_duplicate_key' | 'body_too_
 /** Default maximum nesting of arrays and objects. */
 export const MAX_JSON_DEPTH = 64;
 
+const TRUE: BodyValue = Object.freeze({ t: 'bool', v: true });
+const FALSE: BodyValue = Object.freeze({ t: 'bool', v: false });
+const NULL: BodyValue = Object.freeze({ t: 'null' });
+
 class Reject { constructor(readonly reason: JsonReject) {} }
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
@@ -111,9 +115,12 @@ export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): { ok: true; 
       }
     }
     if (c === '"') return { t: 'str', v: str() };
-    if (text.startsWith('true', i)) { i += 4; return { t: 'bool', v: true }; }
-    if (text.startsWith('false', i)) { i += 5; return { t: 'bool', v: false }; }
-    if (text.startsWith('null', i)) { i += 4; return { t: 'null' }; }
+    if (c === 't' || c === 'f' || c === 'n') {
+      if (text.startsWith('true', i)) { i += 4; return TRUE; }
+      if (text.startsWith('false', i)) { i += 5; return FALSE; }
+      if (text.startsWith('null', i)) { i += 4; return NULL; }
+      return fail();
+    }
     NUMBER.lastIndex = i;
     const m = NUMBER.exec(text);
     if (!m || m[0].length === 0) return fail();

@@ -36,6 +36,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const upstreams: UpstreamConfig[] = raw.upstreams.map((u) => ({
     name: u.name, mount: u.mount, target: new URL(u.target), aiorgs: u.aiorgs,
     pathCase: u.path_case ?? 'sensitive', timeoutMs: u.timeout_ms ?? 30_000, connectTimeoutMs: u.connect_timeout_ms ?? 5_000,
+    ...(u.ca_file ? { caFile: path(u.ca_file) } : {}),
     credential: {
       header: u.credential.header.toLowerCase(), format: u.credential.format,
       source: u.credential.env !== undefined ? { env: u.credential.env } : { file: path(u.credential.file ?? '') },
@@ -56,7 +57,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     for (const p of compiled.problems) {
       const origin = p.rule === undefined ? undefined : origins[p.policy]?.[p.rule];
       const at: SourcePosition = origin ? origin.src.locate([...origin.path, ...p.path]) : src.locate(['policies', p.policy]);
-      problems.push({ ...at, code: 'ERR_RULE_INVALID', message: p.message });
+      problems.push({ ...at, code: p.code, message: p.message });
     }
   }
   raw.identity.issuers.forEach((iss, i) => {
@@ -67,10 +68,18 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   if (problems.length > 0 || !compiled.ok) return { ok: false, problems: sortProblems(problems) };
 
   const tolerance = raw.identity.clock_tolerance_s ?? 30;
+  const agentTls = raw.listeners?.agent?.tls;
   const config: GatewayConfig = {
     file: resolve(file),
     listeners: {
-      agent: { host: raw.listeners?.agent?.host ?? '127.0.0.1', port: raw.listeners?.agent?.port ?? 8443 },
+      agent: {
+        host: raw.listeners?.agent?.host ?? '127.0.0.1', port: raw.listeners?.agent?.port ?? 8443,
+        ...(agentTls ? { tls: {
+          certFile: path(agentTls.cert_file), keyFile: path(agentTls.key_file), watchIntervalMs: agentTls.watch_interval_ms ?? 5_000,
+          ...(agentTls.client_ca_file ? { clientCaFile: path(agentTls.client_ca_file) } : {}),
+          ...(agentTls.trust_domain ? { trustDomain: agentTls.trust_domain } : {}),
+        } } : {}),
+      },
       admin: { host: raw.listeners?.admin?.host ?? '127.0.0.1', port: raw.listeners?.admin?.port ?? 9443 },
     },
     chron: {
@@ -99,7 +108,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     },
     aiorgs: raw.aiorgs,
     upstreams,
-    agents: raw.agents.map((a) => ({ id: a.id, aiorg: a.aiorg, anchor: a.anchor, skills: a.skills ?? [] })),
+    agents: raw.agents.map((a) => ({ id: a.id, aiorg: a.aiorg, anchor: a.anchor, skills: a.skills ?? [], requireClientCert: a.require_client_cert ?? false })),
     policies,
   };
   return { ok: true, config: deepFreeze(config), policySet: compiled.policySet, secrets };
@@ -189,13 +198,13 @@ function deepFreeze<T>(value: T): T {
 
 /** The shape Ajv has checked; only load.ts, references.ts and secrets.ts read it. */
 export interface RawConfig {
-  listeners?: { agent?: { host?: string; port: number }; admin?: { host?: string; port: number } };
+  listeners?: { agent?: { host?: string; port: number; tls?: { cert_file: string; key_file: string; client_ca_file?: string; trust_domain?: string; watch_interval_ms?: number } }; admin?: { host?: string; port: number } };
   chron?: { db_path?: string; origin?: string; signing_key_file?: string; checkpoint_interval_s?: number };
   limits?: { max_header_bytes?: number; max_body_bytes?: number; request_timeout_ms?: number; max_token_bytes?: number; max_concurrent_per_agent?: number; shutdown_grace_ms?: number };
   identity: { clock_tolerance_s?: number; issuers: { issuer: string; audience: string | string[]; algorithms: string[]; key_files?: string[]; jwks?: { url: string; cooldown_ms?: number; cache_max_age_ms?: number; timeout_ms?: number } }[] };
   aiorgs: { id: string; description?: string }[];
-  upstreams: { name: string; mount: string; target: string; aiorgs: string[]; path_case?: 'sensitive' | 'insensitive'; timeout_ms?: number; connect_timeout_ms?: number; credential: { header: string; format: string; env?: string; file?: string } }[];
-  agents: { id: string; aiorg: string; anchor: string; description?: string; skills?: { name: string; range: string }[] }[];
+  upstreams: { name: string; mount: string; target: string; aiorgs: string[]; path_case?: 'sensitive' | 'insensitive'; timeout_ms?: number; connect_timeout_ms?: number; ca_file?: string; credential: { header: string; format: string; env?: string; file?: string } }[];
+  agents: { id: string; aiorg: string; anchor: string; description?: string; require_client_cert?: boolean; skills?: { name: string; range: string }[] }[];
   groups?: Record<string, string[]>;
   policies: { description?: string; agents: string[]; upstream: string; rules?: RuleSpec[]; include?: string[] }[];
 }

@@ -57,6 +57,11 @@ export function checkReferences(src: YamlSource, raw: RawConfig): ConfigProblem[
       out.push({ ...src.locate(['policies', i]), code: 'ERR_CONFIG_VALUE', message: 'a policy needs "rules" or "include"' });
     }
   });
+  raw.agents.forEach((a, i) => {
+    if (a.require_client_cert && !raw.listeners?.agent?.tls?.client_ca_file) {
+      out.push({ ...src.locate(['agents', i, 'require_client_cert']), code: 'ERR_CONFIG_VALUE', message: '"require_client_cert" needs listeners.agent.tls.client_ca_file (mTLS)' });
+    }
+  });
   const base = dirname(resolve(src.file));
   raw.identity.issuers.forEach((iss, i) => (iss.key_files ?? []).forEach((f, j) => {
     if (!existsSync(isAbsolute(f) ? f : resolve(base, f))) out.push({ ...src.locate(['identity', 'issuers', i, 'key_files', j]), code: 'ERR_CONFIG_KEY_FILE', message: `key file "${f}" does not exist` });

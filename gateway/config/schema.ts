@@ -7,6 +7,22 @@ const listener = {
   type: 'object', additionalProperties: false, required: ['port'],
   properties: { host: { type: 'string', minLength: 1 }, port: { type: 'integer', minimum: 0, maximum: 65535 } },
 } as const;
+const agentListener = {
+  type: 'object', additionalProperties: false, required: ['port'],
+  properties: {
+    ...listener.properties,
+    tls: {
+      type: 'object', additionalProperties: false, required: ['cert_file', 'key_file'],
+      properties: {
+        cert_file: { type: 'string', minLength: 1 },
+        key_file: { type: 'string', minLength: 1 },
+        client_ca_file: { type: 'string', minLength: 1 },
+        trust_domain: { type: 'string', pattern: '^[a-z0-9.-]+$' },
+        watch_interval_ms: { type: 'integer', minimum: 10, maximum: 3600000 },
+      },
+    },
+  },
+} as const;
 const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** Schema of one rule. `match` is checked in depth by the rules compiler (rules/), which knows every condition. */
@@ -40,7 +56,7 @@ export const ruleMapFileSchema = {
 export const configSchema = {
   type: 'object', additionalProperties: false, required: ['identity', 'aiorgs', 'upstreams', 'agents', 'policies'],
   properties: {
-    listeners: { type: 'object', additionalProperties: false, properties: { agent: listener, admin: listener } },
+    listeners: { type: 'object', additionalProperties: false, properties: { agent: agentListener, admin: listener } },
     chron: {
       type: 'object', additionalProperties: false,
       properties: {
@@ -104,6 +120,7 @@ export const configSchema = {
           path_case: { enum: ['sensitive', 'insensitive'] },
           timeout_ms: { type: 'integer', minimum: 100, maximum: 3600000 },
           connect_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000 },
+          ca_file: { type: 'string', minLength: 1 },
           credential: {
             type: 'object', additionalProperties: false, required: ['header', 'format'],
             properties: {
@@ -122,6 +139,7 @@ export const configSchema = {
         type: 'object', additionalProperties: false, required: ['id', 'aiorg', 'anchor'],
         properties: {
           id: name, aiorg: { type: 'string' }, anchor: { type: 'string', minLength: 3 }, description: { type: 'string' },
+          require_client_cert: { type: 'boolean' },
           skills: {
             type: 'array',
             items: { type: 'object', additionalProperties: false, required: ['name', 'range'], properties: { name: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]*$' }, range: { type: 'string', minLength: 1 } } },

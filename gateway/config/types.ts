@@ -3,6 +3,9 @@ import type { HttpMethod, RuleSpec } from '../../rules/index.js';
 /** A listener address. Port 0 picks a free port (tests). */
 export interface ListenerConfig { readonly host: string; readonly port: number }
 
+/** TLS for the agent listener (gateway/tls/): reloaded on file change; `clientCaFile` enables mTLS. */
+export interface AgentTlsConfig { readonly certFile: string; readonly keyFile: string; readonly clientCaFile?: string; readonly trustDomain?: string; readonly watchIntervalMs: number }
+
 /** Where an upstream's credential comes from and how it is sent. The secret itself is held only in `secret`, never logged. */
 export interface CredentialConfig {
   readonly header: string;          // lower-case header name, e.g. 'authorization'
@@ -20,6 +23,8 @@ export interface UpstreamConfig {
   readonly timeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly credential: CredentialConfig;
+  /** PEM CA bundle that replaces the system roots for this upstream's TLS. */
+  readonly caFile?: string;
 }
 
 /** A registered non-human principal. */
@@ -28,6 +33,8 @@ export interface AgentConfig {
   readonly aiorg: string;
   readonly anchor: string;
   readonly skills: readonly { readonly name: string; readonly range: string }[];
+  /** The agent must present a client certificate naming it (mTLS), in addition to its JWT. */
+  readonly requireClientCert: boolean;
 }
 
 /** An agent-to-upstream rule set, groups already expanded to agent ids. */
@@ -46,7 +53,7 @@ export interface IssuerEntry {
 /** The whole validated, defaulted and frozen gateway configuration. */
 export interface GatewayConfig {
   readonly file: string;
-  readonly listeners: { readonly agent: ListenerConfig; readonly admin: ListenerConfig };
+  readonly listeners: { readonly agent: ListenerConfig & { readonly tls?: AgentTlsConfig }; readonly admin: ListenerConfig };
   readonly chron: { readonly dbPath: string; readonly origin: string; readonly signingKeyFile: string; readonly checkpointIntervalMs: number };
   readonly limits: { readonly maxHeaderBytes: number; readonly maxBodyBytes: number; readonly requestTimeoutMs: number; readonly maxTokenBytes: number; readonly maxConcurrentPerAgent: number; readonly shutdownGraceMs: number };
   readonly identity: { readonly issuers: readonly IssuerEntry[] };

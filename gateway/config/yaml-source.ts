@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { RuleProblemCode } from '../../rules/index.js';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 
 /** Where a config problem is: file, 1-based line and column. */
@@ -19,7 +20,7 @@ export type ConfigProblemCode =
   | 'ERR_CONFIG_SECRET_SOURCE'
   | 'ERR_CONFIG_KEY_FILE'
   | 'ERR_CONFIG_VALUE'
-  | 'ERR_RULE_INVALID';
+  | RuleProblemCode;
 
 /** A parsed YAML file whose values can be traced back to file:line:column. */
 export interface YamlSource {

@@ -15,9 +15,9 @@ const CALLS: readonly Omit<DemoCall, 'curl'>[] = [
 ];
 
 /** The demo's curl lines against `baseUrl`, each with the token of its agent. Also used by the demo test. */
-export function demoCalls(baseUrl: string, tokens: Readonly<Record<string, string>>): DemoCall[] {
+export function demoCalls(baseUrl: string, tokens: Readonly<Record<string, string>>, caFile?: string): DemoCall[] {
   return CALLS.map((c) => {
-    const parts = ['curl -sS -i', c.method === 'GET' ? '' : `-X ${c.method}`, `-H 'Authorization: Bearer ${tokens[c.agent] ?? ''}'`];
+    const parts = ['curl -sS -i', caFile ? `--cacert '${caFile}'` : '', c.method === 'GET' ? '' : `-X ${c.method}`, `-H 'Authorization: Bearer ${tokens[c.agent] ?? ''}'`];
     if (c.body) parts.push(`-H 'Content-Type: application/json' -d '${c.body}'`);
     parts.push(`'${baseUrl}${c.path}'`);
     return { ...c, curl: parts.filter(Boolean).join(' ') };

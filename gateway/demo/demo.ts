@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,10 @@ export const DEMO_ISSUER = 'https://idp.claiim.local';
 export const DEMO_AUDIENCE = 'claiim-gateway';
 
 /** The template shipped in the source tree (not compiled): found from the package root. */
-const TEMPLATE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../gateway/demo/claiim.demo.yaml');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const TEMPLATE = join(ROOT, 'gateway/demo/claiim.demo.yaml');
+const CERT_SCRIPT = join(ROOT, 'certs/make-dev-certs.sh');
+const CERT_DIR = join(ROOT, 'certs/generated');
 
 /** A running demo. */
 export interface RunningDemo { readonly agentUrl: string; readonly adminUrl: string; readonly configFile: string; close(): Promise<void> }
@@ -24,12 +28,23 @@ export interface RunningDemo { readonly agentUrl: string; readonly adminUrl: str
  * loaded through the same loader as `claiim start`, the gateway, and ready-to-paste curl lines on `io.stdout`.
  * Returns an exit code instead when the generated config does not load (a bug) or a port is taken.
  */
-export async function runDemo(opts: { dataDir: string; port: number; adminPort: number; io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }; quiet?: boolean }): Promise<RunningDemo | number> {
+export async function runDemo(opts: { dataDir: string; port: number; adminPort: number; tls?: boolean; io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }; quiet?: boolean }): Promise<RunningDemo | number> {
   const data = resolve(opts.dataDir);
   mkdirSync(join(data, 'keys'), { recursive: true, mode: 0o700 });
   mkdirSync(join(data, 'demo'), { recursive: true });
   const issuerKey = await generateDevIssuerKey(join(data, 'keys'));
   await generateSigningKey(join(data, 'keys', 'chron-signing.jwk'), 'claiim.local/demo');
+  let caFile: string | undefined;
+  if (opts.tls !== false) {
+    // Dev TLS material, made once by the certs/ script (git-ignored) and reused on later runs.
+    try {
+      execFileSync(CERT_SCRIPT, [CERT_DIR], { stdio: 'pipe' });
+    } catch (err) {
+      opts.io.stderr.write(`claiim demo: could not make dev certificates with ${CERT_SCRIPT} (${(err as NodeJS.ErrnoException).code ?? 'failed'}; is openssl installed?). Run with --no-tls for plain HTTP.\n`);
+      return 1;
+    }
+    caFile = join(CERT_DIR, 'ca.crt');
+  }
   const fakes = await startFakeUpstreams();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -41,11 +56,12 @@ export async function runDemo(opts: { dataDir: string; port: number; adminPort: 
   };
   const values: Record<string, string | number> = {
     agent_port: opts.port, admin_port: opts.adminPort, issuer_public_key: issuerKey.publicJwkFile,
+    agent_tls: caFile ? `, tls: { cert_file: ${JSON.stringify(join(CERT_DIR, 'server.crt'))}, key_file: ${JSON.stringify(join(CERT_DIR, 'server.key'))} }` : '',
     chron_db: join(data, 'chron.db'), chron_key: join(data, 'keys', 'chron-signing.jwk'),
     github: fakes.github.url, deploy: fakes.deploy.url, stripe: fakes.stripe.url, zendesk: fakes.zendesk.url, terraform: fakes.terraform.url,
   };
   const configFile = join(data, 'demo', 'claiim.yaml');
-  writeFileSync(configFile, readFileSync(TEMPLATE, 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k: string) => JSON.stringify(values[k] ?? '')));
+  writeFileSync(configFile, readFileSync(TEMPLATE, 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k: string) => (k === 'agent_tls' ? String(values[k]) : JSON.stringify(values[k] ?? ''))));
   const loaded = loadConfig(configFile, env);
   if (!loaded.ok) {
     for (const p of loaded.problems) opts.io.stderr.write(`  ${p.file}:${p.line}:${p.col}: ${p.code} ${p.message}\n`);
@@ -70,7 +86,8 @@ export async function runDemo(opts: { dataDir: string; port: number; adminPort: 
   const out = opts.io.stdout;
   out.write(`\nCLAIIM demo is running.\n  agent listener  ${gw.agentUrl}\n  admin listener  ${gw.adminUrl}  (/healthz /readyz /chron/checkpoint)\n  config          ${configFile}\n  chron database  ${loaded.config.chron.dbPath}\n\n`);
   out.write('Paste any line below (tokens are valid for 8 hours; Ctrl-C stops the demo):\n\n');
-  for (const call of demoCalls(gw.agentUrl, tokens)) out.write(`# ${call.agent}: ${call.expect}\n${call.curl}\n\n`);
+  if (caFile) out.write(`The agent listener speaks HTTPS with a dev CA (${caFile}); clients need it, e.g. NODE_EXTRA_CA_CERTS=${caFile}.\n\n`);
+  for (const call of demoCalls(gw.agentUrl, tokens, caFile)) out.write(`# ${call.agent}: ${call.expect}\n${call.curl}\n\n`);
   out.write(`# Then read the record: node dist/gateway/bin.js chron show --db ${loaded.config.chron.dbPath}\n\n`);
   return {
     agentUrl: gw.agentUrl, adminUrl: gw.adminUrl, configFile,

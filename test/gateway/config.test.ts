@@ -141,9 +141,9 @@ test('loadConfig – invalid semver range → ERR_CONFIG_VALUE', (t) => {
   assert.ok(ps.some((p) => p.code === 'ERR_CONFIG_VALUE' && p.message.includes('semver')));
 });
 
-test('loadConfig – an invalid rule template → ERR_RULE_INVALID at the rule\'s position', (t) => {
+test('loadConfig – an invalid rule template → ERR_RULE_PATH_INVALID at the rule\'s position', (t) => {
   const ps = problems(load(t, base().replace('"/repos/{owner}/{repo}/**"', '"/repos/{owner/{repo}/**"')).result);
-  const p = ps.find((x) => x.code === 'ERR_RULE_INVALID');
+  const p = ps.find((x) => x.code === 'ERR_RULE_PATH_INVALID');
   assert.ok(p, JSON.stringify(ps));
   assert.equal(p.line, 25);
 });

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { openChron, type Chron } from '../../chron/index.js';
 import { generateSigningKey } from '../../chron/index.js';
@@ -10,6 +12,7 @@ import { createLogger } from '../../gateway/log.js';
 import { tempDir } from './tmp.js';
 
 export const ISSUER = 'https://idp.test';
+const CERT_SCRIPT = fileURLToPath(new URL('../../../certs/make-dev-certs.sh', import.meta.url));
 export const AUDIENCE = 'gw';
 
 /** The fixture policy of shared/security/CASES.md, trimmed to what the gateway core needs. */
@@ -36,16 +39,19 @@ export interface Harness {
  * and f1 (finance), loads it through the real loader and starts the gateway on port 0. Everything is
  * stopped in t.after. `readonlyChron` opens the Chron database read-only (appends fail).
  */
-export async function startHarness(t: TestContext, opts: { upstream?: Parameters<typeof startFakeUpstream>[1]; rules?: string; readonlyChron?: boolean; upstreamTarget?: string; timeoutMs?: number } = {}): Promise<Harness> {
+export async function startHarness(t: TestContext, opts: { upstream?: Parameters<typeof startFakeUpstream>[1]; rules?: string; readonlyChron?: boolean; upstreamTarget?: string; timeoutMs?: number; tls?: boolean; requireClientCert?: boolean; limits?: string } = {}): Promise<Harness> {
   const tmp = tempDir(t);
   const keys = await generateDevIssuerKey(tmp.dir);
   const signingKey = `${tmp.dir}/chron.jwk`;
   await generateSigningKey(signingKey, 'claiim.test/it');
+  if (opts.tls) execFileSync(CERT_SCRIPT, ['--client', 'a1', '--client', 'f1', `${tmp.dir}/certs`], { stdio: 'pipe' });
+  const tlsYaml = opts.tls ? `, tls: { cert_file: certs/server.crt, key_file: certs/server.key, client_ca_file: certs/ca.crt }` : '';
   const upstream = await startFakeUpstream('github', opts.upstream);
   t.after(() => upstream.close());
   const secret = upstream.credentialSecret;
   const file = tmp.write('claiim.yaml', `
-listeners: { agent: { port: 0 }, admin: { port: 0 } }
+listeners: { agent: { port: 0${tlsYaml} }, admin: { port: 0 } }
+${opts.limits ?? ''}
 chron: { db_path: chron.db, origin: claiim.test/it, signing_key_file: chron.jwk, checkpoint_interval_s: 0 }
 identity:
   issuers: [{ issuer: "${ISSUER}", audience: ${AUDIENCE}, algorithms: [EdDSA], key_files: ["${keys.publicJwkFile}"] }]
@@ -58,7 +64,7 @@ upstreams:
     timeout_ms: ${opts.timeoutMs ?? 5000}
     credential: { header: authorization, format: "Bearer {secret}", env: IT_GITHUB_TOKEN }
 agents:
-  - { id: a1, aiorg: engineering, anchor: eng-lead@acme.example, skills: [{ name: code-review, range: "^1.4.0" }] }
+  - { id: a1, aiorg: engineering, anchor: eng-lead@acme.example, skills: [{ name: code-review, range: "^1.4.0" }], require_client_cert: ${opts.requireClientCert ? 'true' : 'false'} }
   - { id: f1, aiorg: finance, anchor: cfo@acme.example }
 policies:
   - agents: [a1]

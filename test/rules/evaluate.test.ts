@@ -131,29 +131,14 @@ test('evaluate – policy for a group of agents → each agent gets the rules, o
   assert.equal(set.evaluate(req('GET', '/x', { agent: 'a4' })).ruleId, 'default_deny');
 });
 
-test('evaluate – 10,000 rules → a lookup costs about what it costs with 10', () => {
-  const make = (n: number) => rulesFor(Array.from({ length: n }, (_, i) => ({
+test('evaluate – 10,000 rules → the first, a middle and the last rule each decide their own path', () => {
+  // Speed is measured in bench/rules-bench.ts, never asserted here.
+  const set = rulesFor(Array.from({ length: 10_000 }, (_, i) => ({
     id: `r${i}`, effect: 'allow' as const, match: { methods: ['GET' as const], path: `/orgs/org${i}/repos/{repo}/issues/*` },
   })));
-  const f = req('GET', '/orgs/org7/repos/app/issues/3');
-  const once = (set: ReturnType<typeof make>) => {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < 1000; i++) set.evaluate(f);
-    return Number(process.hrtime.bigint() - t0);
-  };
-  const small = make(10);
-  const big = make(10_000);
-  assert.equal(big.evaluate(req('GET', '/orgs/org9999/repos/x/issues/1')).ruleId, 'r9999');
-  // Best of several alternating rounds, so a busy shared machine does not decide the outcome.
-  let bestSmall = Infinity;
-  let bestBig = Infinity;
-  for (let round = 0; round < 7; round++) {
-    bestSmall = Math.min(bestSmall, once(small));
-    bestBig = Math.min(bestBig, once(big));
-  }
-  const ratio = bestBig / bestSmall;
-  // A linear scan would be ~1000× slower; allow generous noise on a shared machine.
-  assert.ok(ratio < 10, `10k rules took ${ratio.toFixed(1)}× the time of 10`);
+  for (const i of [0, 4_321, 9_999]) assert.equal(set.evaluate(req('GET', `/orgs/org${i}/repos/x/issues/1`)).ruleId, `r${i}`);
+  assert.equal(set.evaluate(req('GET', '/orgs/org10000/repos/x/issues/1')).ruleId, 'default_deny');
+  assert.equal(set.evaluate(req('POST', '/orgs/org7/repos/x/issues/1')).ruleId, 'default_deny');
 });
 
 test('explain – lists path-matching rules with the method and conditions that failed', () => {
