@@ -104,7 +104,8 @@ async function start(argv: readonly string[], io: CliIo, run: boolean): Promise<
   }
   if (!run) { io.stdout.write(`${loaded.config.file}: valid (policy digest ${loaded.policySet.digest})\n`); return 0; }
   const log = createLogger();
-  const gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, log);
+  const gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, log, { sources: loaded.sources });
+  process.on('SIGHUP', () => { void gw.reload(); });
   log.info({ msg: 'started', agent_listener: gw.agentUrl, admin_listener: gw.adminUrl, policy_digest: loaded.policySet.digest });
   await untilSignal(() => gw.close());
   return 0;

@@ -11,7 +11,7 @@ import { statusOf } from './reasons.js';
  * `chron.decision/v1` entry with reason `malformed_request` (or `headers_too_large`, `request_timeout`) and the
  * parser's error code as `detail`, made durable before the 4xx is written and the connection closed.
  */
-export function createClientErrorHandler(deps: { chron: Chron; log: Logger; now: () => number; policyDigest: string }): (err: Error & { code?: string }, socket: Duplex) => void {
+export function createClientErrorHandler(deps: { chron: Chron; log: Logger; now: () => number; policyDigest: () => string }): (err: Error & { code?: string }, socket: Duplex) => void {
   return (err, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
     const reason = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'malformed_request';
@@ -20,7 +20,7 @@ export function createClientErrorHandler(deps: { chron: Chron; log: Logger; now:
       type: 'chron.decision/v1', decision_id: randomUUID(), request_id: randomUUID(), time: new Date(deps.now()).toISOString(),
       agent: null, aiorg: null, anchor: null, skill: null, upstream: null, method: '', path: null, raw_path: null, raw_path_sha256: null, query_sha256: null,
       effect: 'deny', rule_id: 'pre_policy', reason, detail: /^[A-Z0-9_]{1,64}$/.test(err.code ?? '') ? (err.code ?? null) : null, status,
-      policy_digest: deps.policyDigest, body_sha256: null, shadow: [], approval: null,
+      policy_digest: deps.policyDigest(), body_sha256: null, shadow: [], approval: null,
     };
     const answer = (code: number, body: Record<string, unknown>): void => {
       const text = JSON.stringify(body);

@@ -1,70 +1,145 @@
-import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { openChron, type Chron } from '../chron/index.js';
 import type { PolicySet } from '../rules/index.js';
 import { createAdminHandler } from './admin-handler.js';
-import { createAgentHandler } from './agent-handler.js';
+import { createAgentHandler, type PolicyState } from './agent-handler.js';
 import { createClientErrorHandler } from './client-error.js';
 import type { GatewayConfig } from './config/types.js';
 import { Forwarder } from './forward.js';
-import { createAuthenticator } from './identity/index.js';
+import { createAuthenticator, type Authenticator } from './identity/index.js';
+import { createAgentServer, listen, stop, urlOf } from './listeners.js';
 import type { Logger } from './log.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type GatewayMetrics } from './metrics.js';
+import { createReloader, type ReloadResult } from './policy-reload.js';
 import { REASONS } from './reasons.js';
+import { Router } from './router.js';
 import { createServerTls } from './tls/server-tls.js';
 
-/** A running gateway: both listeners, with their actual addresses (port 0 resolved). */
+/** A running gateway: its listeners, with their actual addresses (port 0 resolved). */
 export interface RunningGateway {
   readonly agentUrl: string;
   readonly adminUrl: string;
+  /** Upstream name → URL of its own listener (`listen_port`), for clients that take only host:port. */
+  readonly upstreamUrls: ReadonlyMap<string, string>;
   readonly chron: Chron;
+  /** Re-reads config and rule files and swaps the policy in if valid (also on file change and SIGHUP). */
+  reload(): Promise<ReloadResult>;
+  /** The policy digest decisions are currently made under. */
+  policyDigest(): string;
   /** Stops accepting, lets in-flight requests finish, closes pools, flushes Chron and signs a final checkpoint. */
   close(): Promise<void>;
 }
 
-/** Optional seams for tests: an already-open Chron (e.g. read-only), a clock. */
-export interface GatewayOptions { readonly chron?: Chron; readonly now?: () => number }
+/** Optional seams: an already-open Chron (tests: read-only; bench: in-memory), a clock, the env for reloads. */
+export interface GatewayOptions { readonly chron?: Chron; readonly now?: () => number; readonly env?: NodeJS.ProcessEnv; readonly sources?: readonly string[] }
 
 /**
- * The composition root: builds identity, Chron, the forwarder and both listeners from a loaded config.
+ * The composition root: builds identity, Chron, the forwarder and the listeners from a loaded config.
  * Preconditions: `config` came from loadConfig (validated, frozen) and `secrets` from the same load.
  * Rejects (and leaves nothing listening) if a listener cannot bind or Chron cannot open.
  */
 export async function startGateway(config: GatewayConfig, policySet: PolicySet, secrets: ReadonlyMap<string, string>, log: Logger, opts: GatewayOptions = {}): Promise<RunningGateway> {
   const now = opts.now ?? Date.now;
-  const auth = await createAuthenticator({
-    issuers: config.identity.issuers,
-    agents: config.agents.map((a) => ({ id: a.id, skills: a.skills })),
-    maxTokenBytes: config.limits.maxTokenBytes,
-    now,
+  const buildAuth = (c: GatewayConfig): Promise<Authenticator> => createAuthenticator({
+    issuers: c.identity.issuers, agents: c.agents.map((a) => ({ id: a.id, skills: a.skills })), maxTokenBytes: c.limits.maxTokenBytes, now,
   });
+  let state: PolicyState = { config, policySet, auth: await buildAuth(config), agents: new Map(config.agents.map((a) => [a.id, a])) };
   const opened = opts.chron ?? await openChron({ path: config.chron.dbPath, origin: config.chron.origin, signingKeyFile: config.chron.signingKeyFile, checkpointIntervalMs: config.chron.checkpointIntervalMs, now });
   // An auditor can fetch a signed checkpoint from the first moment (a fresh log has none yet).
   if (!opts.chron && opened.latestCheckpoint() === undefined) await opened.checkpoint();
-  // Readiness follows the last append: false from the first failed write until one succeeds again.
-  let writable = true;
   const metrics = createMetrics({
     agents: config.agents.map((a) => a.id),
     upstreams: config.upstreams.map((u) => u.name),
     ruleIds: ['default_deny', 'pre_policy', 'aiorg_wall', ...config.policies.flatMap((p) => p.rules.map((r) => r.id))],
     reasons: [...Object.keys(REASONS), 'shadow'],
   });
-  metrics.policyReload(true, policySet.digest);
   metrics.setCheckpointAgeSource(() => {
     const last = opened.checkpoints().at(-1);
     return last ? (now() - last.createdMs) / 1000 : Number.NaN;
   });
-  const append = (record: Readonly<Record<string, unknown>>): ReturnType<Chron['append']> => {
+  const health = { writable: true };
+  // The policy load is recorded before any decision made under it: here, or — when Chron cannot write at
+  // start — just ahead of the first entry that can be written (observedChron), so the gateway still starts
+  // and answers 503 until the log works again.
+  const { chron, writeFirst } = observedChron(opened, metrics, health, { type: 'chron.policy/v1', event: 'loaded', time: new Date(now()).toISOString(), policy_digest: policySet.digest, previous_digest: null, changed: true });
+  const forwarder = new Forwarder(config.upstreams, secrets);
+  const router = new Router(config.upstreams);
+  const reloader = createReloader({ file: config.file, env: opts.env ?? process.env, current: () => state, swap: (s) => { state = s; }, buildAuth, chron, metrics, log, now });
+
+  const handler = createAgentHandler({ state: () => state, router, chron, forwarder, log, metrics, now });
+  const onClientError = createClientErrorHandler({ chron, log, now, policyDigest: () => state.policySet.digest });
+  const tlsConfig = config.listeners.agent.tls;
+  const tls = tlsConfig && createServerTls({
+    certFile: tlsConfig.certFile, keyFile: tlsConfig.keyFile, watchIntervalMs: tlsConfig.watchIntervalMs,
+    ...(tlsConfig.clientCaFile ? { clientCaFile: tlsConfig.clientCaFile } : {}),
+    requestClientCert: tlsConfig.clientCaFile !== undefined,
+    onReload: (ok, error) => (ok ? log.info({ msg: 'tls_reload', ok }) : log.error({ msg: 'tls_reload', ok, error })),
+  });
+  const agentServer = createAgentServer(config, tls, handler, onClientError);
+  const upstreamServers = config.upstreams.filter((u) => u.listenPort !== undefined).map((u) => ({ upstream: u, server: createAgentServer(config, tls, handler, onClientError) }));
+  const adminServer = createServer({ maxHeaderSize: 8192 }, createAdminHandler({ chron, chronWritable: () => health.writable, auth: () => state.auth, policyDigest: () => state.policySet.digest, metrics }));
+  const all: Server[] = [agentServer, adminServer, ...upstreamServers.map((x) => x.server)];
+  const scheme = tls ? 'https' : 'http';
+  const upstreamUrls = new Map<string, string>();
+  try {
+    await writeFirst().catch(() => log.error({ msg: 'chron_append_failed', what: 'policy_load' }));
+    metrics.policyReload(true, policySet.digest);
+    await listen(agentServer, config.listeners.agent.host, config.listeners.agent.port);
+    await listen(adminServer, config.listeners.admin.host, config.listeners.admin.port);
+    for (const { upstream, server } of upstreamServers) {
+      await listen(server, config.listeners.agent.host, upstream.listenPort ?? 0);
+      const port = (server.address() as { port: number }).port;
+      router.bindPort(port, upstream);
+      upstreamUrls.set(upstream.name, urlOf(server, scheme));
+    }
+  } catch (err) {
+    await Promise.all(all.map((s) => stop(s, 0)));
+    tls?.close();
+    await forwarder.close();
+    if (!opts.chron) await chron.close();
+    throw err;
+  }
+  if (config.reload.watchIntervalMs > 0) reloader.watch(opts.sources ?? [config.file], config.reload.watchIntervalMs);
+  let closing: Promise<void> | undefined;
+  return {
+    agentUrl: urlOf(agentServer, scheme),
+    adminUrl: urlOf(adminServer),
+    upstreamUrls,
+    chron,
+    reload: () => reloader.reload(),
+    policyDigest: () => state.policySet.digest,
+    close: () => (closing ??= (async () => {
+      reloader.close();
+      tls?.close();
+      await Promise.all([stop(agentServer, config.limits.shutdownGraceMs), stop(adminServer, 1_000), ...upstreamServers.map((x) => stop(x.server, config.limits.shutdownGraceMs))]);
+      await forwarder.close();
+      await chron.close();
+    })()),
+  };
+}
+
+/**
+ * Chron as the request path sees it: every append is timed into metrics; readiness follows the last
+ * append (false from the first failed write until one succeeds again); and `first` (the policy-load
+ * entry) is written before any other entry — at start, or ahead of the first append that can be written
+ * when Chron could not write at start. Other methods pass through.
+ */
+function observedChron(opened: Chron, metrics: GatewayMetrics, health: { writable: boolean }, first: Readonly<Record<string, unknown>>): { chron: Chron; writeFirst(): Promise<void> } {
+  let firstWritten: Promise<unknown> | undefined;
+  const writeFirst = (): Promise<unknown> => (firstWritten ??= opened.append(first).catch((err: unknown) => { firstWritten = undefined; throw err; }));
+  const append = async (record: Readonly<Record<string, unknown>>): ReturnType<Chron['append']> => {
     const t0 = performance.now();
-    return opened.append(record).then((r) => {
-      writable = true;
+    try {
+      await writeFirst();
+      const r = await opened.append(record);
+      health.writable = true;
       metrics.chronAppend(performance.now() - t0);
       metrics.setChronTreeSize(r.index + 1);
       return r;
-    }, (err: unknown) => { writable = false; throw err; });
+    } catch (err) {
+      health.writable = false;
+      throw err;
+    }
   };
   const chron = new Proxy(opened, {
     get(target, prop) {
@@ -73,77 +148,5 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
-  const forwarder = new Forwarder(config.upstreams, secrets);
-  const serverOptions = {
-    maxHeaderSize: config.limits.maxHeaderBytes,
-    requestTimeout: config.limits.requestTimeoutMs,
-    headersTimeout: Math.min(config.limits.requestTimeoutMs, 20_000),
-    insecureHTTPParser: false,
-    joinDuplicateHeaders: false,
-  };
-  const handler = createAgentHandler({ config, policySet, auth, chron, forwarder, log, metrics, now });
-  const tlsConfig = config.listeners.agent.tls;
-  const tls = tlsConfig && createServerTls({
-    certFile: tlsConfig.certFile, keyFile: tlsConfig.keyFile, watchIntervalMs: tlsConfig.watchIntervalMs,
-    ...(tlsConfig.clientCaFile ? { clientCaFile: tlsConfig.clientCaFile } : {}),
-    requestClientCert: tlsConfig.clientCaFile !== undefined,
-    onReload: (ok, error) => (ok ? log.info({ msg: 'tls_reload', ok }) : log.error({ msg: 'tls_reload', ok, error })),
-  });
-  const agentServer: Server = tls ? createHttpsServer({ ...serverOptions, ...tls.options() }, handler) : createServer(serverOptions, handler);
-  tls?.attach(agentServer as HttpsServer);
-  agentServer.on('clientError', createClientErrorHandler({ chron, log, now, policyDigest: policySet.digest }));
-  // CONNECT never reaches the 'request' event; give it the same life (405, recorded) instead of a silent close.
-  agentServer.on('connect', (req: IncomingMessage, socket: Duplex) => {
-    const res = new ServerResponse(req);
-    res.assignSocket(socket as Socket);
-    res.once('finish', () => socket.end());
-    agentServer.emit('request', req, res);
-  });
-  const adminServer = createServer({ maxHeaderSize: 8192 }, createAdminHandler({ chron, chronWritable: () => writable, auth, policySet, metrics }));
-  try {
-    await listen(agentServer, config.listeners.agent.host, config.listeners.agent.port);
-    await listen(adminServer, config.listeners.admin.host, config.listeners.admin.port);
-  } catch (err) {
-    agentServer.close();
-    adminServer.close();
-    tls?.close();
-    await forwarder.close();
-    if (!opts.chron) await chron.close();
-    throw err;
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    agentUrl: urlOf(agentServer, tls ? 'https' : 'http'),
-    adminUrl: urlOf(adminServer),
-    chron,
-    close: () => (closing ??= (async () => {
-      tls?.close();
-      await Promise.all([stop(agentServer, config.limits.shutdownGraceMs), stop(adminServer, 1_000)]);
-      await forwarder.close();
-      await chron.close();
-    })()),
-  };
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => { server.off('error', reject); resolve(); });
-  });
-}
-
-/** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts what is left. */
-function stop(server: Server, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-    timer.unref();
-    server.close(() => { clearTimeout(timer); resolve(); });
-    server.closeIdleConnections();
-  });
-}
-
-function urlOf(server: Server, scheme = 'http'): string {
-  const a = server.address() as AddressInfo;
-  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-  return `${scheme}://${host}:${a.port}`;
+  return { chron, writeFirst: async () => { await writeFirst().then(() => { health.writable = true; }, (err: unknown) => { health.writable = false; throw err; }); } };
 }

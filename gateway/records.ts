@@ -32,7 +32,8 @@ export type DecisionEntry = {
   readonly policy_digest: string;
   readonly body_sha256: string | null;
   readonly shadow: readonly { readonly rule_id: string; readonly effect: string }[];
-  readonly approval: null;
+  /** The approval session the decision relied on (its id and both approvers), else null. */
+  readonly approval: { readonly session_id: string; readonly approvers: readonly string[] } | null;
 };
 
 /** The `chron.outcome/v1` entry: what happened after an ALLOW was forwarded. */

@@ -9,7 +9,7 @@ import { readYamlSource, type ConfigProblem, type SourcePosition, type YamlSourc
 
 /** The result of loading: a frozen config plus what was built from it, or every problem found. */
 export type LoadResult =
-  | { ok: true; config: GatewayConfig; policySet: PolicySet; secrets: ReadonlyMap<string, string> }
+  | { ok: true; config: GatewayConfig; policySet: PolicySet; secrets: ReadonlyMap<string, string>; sources: readonly string[] }
   | { ok: false; problems: readonly ConfigProblem[] };
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
@@ -36,6 +36,8 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const upstreams: UpstreamConfig[] = raw.upstreams.map((u) => ({
     name: u.name, mount: u.mount, target: new URL(u.target), aiorgs: u.aiorgs,
     pathCase: u.path_case ?? 'sensitive', timeoutMs: u.timeout_ms ?? 30_000, connectTimeoutMs: u.connect_timeout_ms ?? 5_000,
+    hosts: u.hosts ?? [],
+    ...(u.listen_port !== undefined ? { listenPort: u.listen_port } : {}),
     ...(u.ca_file ? { caFile: path(u.ca_file) } : {}),
     credential: {
       header: u.credential.header.toLowerCase(), format: u.credential.format,
@@ -48,7 +50,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       problems.push({ ...src.locate(['upstreams', i, 'credential']), code: 'ERR_CONFIG_SECRET_SOURCE', message: '"credential" needs exactly one of "env" or "file"' });
     }
   });
-  const { policies, origins } = expandPolicies(src, raw, path, problems);
+  const { policies, origins, includes } = expandPolicies(src, raw, path, problems);
   problems.push(...checkReferences(src, raw));
   const secrets = problems.length === 0 ? resolveSecrets(src, upstreams, env, problems) : new Map<string, string>();
 
@@ -88,6 +90,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       signingKeyFile: path(raw.chron?.signing_key_file ?? 'data/keys/chron-signing.jwk'),
       checkpointIntervalMs: (raw.chron?.checkpoint_interval_s ?? 60) * 1000,
     },
+    reload: { watchIntervalMs: raw.reload?.watch_interval_ms ?? 2_000 },
     limits: {
       maxHeaderBytes: raw.limits?.max_header_bytes ?? 16_384,
       maxBodyBytes: raw.limits?.max_body_bytes ?? 1_048_576,
@@ -111,20 +114,22 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     agents: raw.agents.map((a) => ({ id: a.id, aiorg: a.aiorg, anchor: a.anchor, skills: a.skills ?? [], requireClientCert: a.require_client_cert ?? false })),
     policies,
   };
-  return { ok: true, config: deepFreeze(config), policySet: compiled.policySet, secrets };
+  return { ok: true, config: deepFreeze(config), policySet: compiled.policySet, secrets, sources: [resolve(file), ...includes] };
 }
 
 interface RuleOrigin { src: YamlSource; path: (string | number)[] }
 
-function expandPolicies(src: YamlSource, raw: RawConfig, path: (p: string) => string, problems: ConfigProblem[]): { policies: PolicyConfig[]; origins: RuleOrigin[][] } {
+function expandPolicies(src: YamlSource, raw: RawConfig, path: (p: string) => string, problems: ConfigProblem[]): { policies: PolicyConfig[]; origins: RuleOrigin[][]; includes: string[] } {
   const groups = raw.groups ?? {};
   const policies: PolicyConfig[] = [];
   const origins: RuleOrigin[][] = [];
+  const includes = new Set<string>();
   raw.policies.forEach((p, i) => {
     const rules: RuleSpec[] = [];
     const ruleOrigins: RuleOrigin[] = [];
     (p.rules ?? []).forEach((r, j) => { rules.push(r); ruleOrigins.push({ src, path: ['policies', i, 'rules', j] }); });
     (p.include ?? []).forEach((inc, k) => {
+      includes.add(path(inc));
       const read = readYamlSource(path(inc));
       if (!read.ok) {
         const at = src.locate(['policies', i, 'include', k]);
@@ -154,7 +159,7 @@ function expandPolicies(src: YamlSource, raw: RawConfig, path: (p: string) => st
     policies.push({ agents, upstream: p.upstream, rules });
     origins.push(ruleOrigins);
   });
-  return { policies, origins };
+  return { policies, origins, includes: [...includes] };
 }
 
 function schemaProblems(src: YamlSource, errors: readonly ErrorObject[], out: ConfigProblem[]): ConfigProblem[] {
@@ -200,10 +205,11 @@ function deepFreeze<T>(value: T): T {
 export interface RawConfig {
   listeners?: { agent?: { host?: string; port: number; tls?: { cert_file: string; key_file: string; client_ca_file?: string; trust_domain?: string; watch_interval_ms?: number } }; admin?: { host?: string; port: number } };
   chron?: { db_path?: string; origin?: string; signing_key_file?: string; checkpoint_interval_s?: number };
+  reload?: { watch_interval_ms?: number };
   limits?: { max_header_bytes?: number; max_body_bytes?: number; request_timeout_ms?: number; max_token_bytes?: number; max_concurrent_per_agent?: number; shutdown_grace_ms?: number };
   identity: { clock_tolerance_s?: number; issuers: { issuer: string; audience: string | string[]; algorithms: string[]; key_files?: string[]; jwks?: { url: string; cooldown_ms?: number; cache_max_age_ms?: number; timeout_ms?: number } }[] };
   aiorgs: { id: string; description?: string }[];
-  upstreams: { name: string; mount: string; target: string; aiorgs: string[]; path_case?: 'sensitive' | 'insensitive'; timeout_ms?: number; connect_timeout_ms?: number; ca_file?: string; credential: { header: string; format: string; env?: string; file?: string } }[];
+  upstreams: { name: string; mount: string; target: string; aiorgs: string[]; path_case?: 'sensitive' | 'insensitive'; timeout_ms?: number; connect_timeout_ms?: number; ca_file?: string; hosts?: string[]; listen_port?: number; credential: { header: string; format: string; env?: string; file?: string } }[];
   agents: { id: string; aiorg: string; anchor: string; description?: string; require_client_cert?: boolean; skills?: { name: string; range: string }[] }[];
   groups?: Record<string, string[]>;
   policies: { description?: string; agents: string[]; upstream: string; rules?: RuleSpec[]; include?: string[] }[];

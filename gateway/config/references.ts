@@ -22,6 +22,17 @@ export function checkReferences(src: YamlSource, raw: RawConfig): ConfigProblem[
   dup('upstreams', 'name', raw.upstreams.map((u) => u.name));
   dup('upstreams', 'mount', raw.upstreams.map((u) => u.mount));
   dup('agents', 'id', raw.agents.map((a) => a.id));
+  const hostSeen = new Set<string>();
+  raw.upstreams.forEach((u, i) => (u.hosts ?? []).forEach((h, j) => {
+    if (hostSeen.has(h)) out.push({ ...src.locate(['upstreams', i, 'hosts', j]), code: 'ERR_CONFIG_DUPLICATE', message: `host "${h}" routes to two upstreams` });
+    hostSeen.add(h);
+  }));
+  const ports = new Set([raw.listeners?.agent?.port ?? 8443, raw.listeners?.admin?.port ?? 9443].filter((p) => p !== 0));
+  raw.upstreams.forEach((u, i) => {
+    if (u.listen_port === undefined || u.listen_port === 0) return;
+    if (ports.has(u.listen_port)) out.push({ ...src.locate(['upstreams', i, 'listen_port']), code: 'ERR_CONFIG_DUPLICATE', message: `listen_port ${u.listen_port} is already used by another listener` });
+    ports.add(u.listen_port);
+  });
 
   const ref = (path: (string | number)[], message: string): void => { out.push({ ...src.locate(path), code: 'ERR_CONFIG_REFERENCE', message }); };
   const aiorgs = new Set(raw.aiorgs.map((a) => a.id));

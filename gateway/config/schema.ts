@@ -66,6 +66,10 @@ export const configSchema = {
         checkpoint_interval_s: { type: 'integer', minimum: 0, maximum: 86400 },
       },
     },
+    reload: {
+      type: 'object', additionalProperties: false,
+      properties: { watch_interval_ms: { type: 'integer', minimum: 0, maximum: 3600000 } },
+    },
     limits: {
       type: 'object', additionalProperties: false,
       properties: {
@@ -121,6 +125,8 @@ export const configSchema = {
           timeout_ms: { type: 'integer', minimum: 100, maximum: 3600000 },
           connect_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000 },
           ca_file: { type: 'string', minLength: 1 },
+          hosts: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$' } },
+          listen_port: { type: 'integer', minimum: 0, maximum: 65535 },
           credential: {
             type: 'object', additionalProperties: false, required: ['header', 'format'],
             properties: {

@@ -23,6 +23,10 @@ export interface UpstreamConfig {
   readonly timeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly credential: CredentialConfig;
+  /** Host names (lower case, no port) that route to this upstream with the whole path (clients that take only a host). */
+  readonly hosts: readonly string[];
+  /** An extra agent listener port whose every request goes to this upstream (clients that take only host:port). */
+  readonly listenPort?: number;
   /** PEM CA bundle that replaces the system roots for this upstream's TLS. */
   readonly caFile?: string;
 }
@@ -55,6 +59,8 @@ export interface GatewayConfig {
   readonly file: string;
   readonly listeners: { readonly agent: ListenerConfig & { readonly tls?: AgentTlsConfig }; readonly admin: ListenerConfig };
   readonly chron: { readonly dbPath: string; readonly origin: string; readonly signingKeyFile: string; readonly checkpointIntervalMs: number };
+  /** Hot reload: the config and rule files are polled every `watchIntervalMs` (0 = only on SIGHUP). */
+  readonly reload: { readonly watchIntervalMs: number };
   readonly limits: { readonly maxHeaderBytes: number; readonly maxBodyBytes: number; readonly requestTimeoutMs: number; readonly maxTokenBytes: number; readonly maxConcurrentPerAgent: number; readonly shutdownGraceMs: number };
   readonly identity: { readonly issuers: readonly IssuerEntry[] };
   readonly aiorgs: readonly { readonly id: string; readonly description?: string }[];

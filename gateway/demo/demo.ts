@@ -71,7 +71,7 @@ export async function runDemo(opts: { dataDir: string; port: number; adminPort: 
   const log = createLogger(opts.quiet ? 'silent' : 'info', 2);
   let gw;
   try {
-    gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, log);
+    gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, log, { env, sources: loaded.sources });
   } catch (err) {
     await fakes.close();
     const code = (err as NodeJS.ErrnoException).code ?? 'ERROR';

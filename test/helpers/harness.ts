@@ -28,8 +28,10 @@ export interface Harness {
   readonly chron: Chron;
   readonly dir: string;
   token(sub: string, opts?: { skill?: string; ttlS?: number }): Promise<string>;
-  /** Every Chron entry so far, parsed. */
+  /** The request entries (`chron.decision/v1`, `chron.outcome/v1`) so far, parsed, in log order. */
   entries(): Record<string, unknown>[];
+  /** Every Chron entry so far (policy loads and approval steps too), parsed. */
+  allEntries(): Record<string, unknown>[];
   /** The raw bytes of every Chron entry, joined (for "never contains" checks). */
   rawEntries(): string;
 }
@@ -70,7 +72,8 @@ policies:
   - agents: [a1]
     upstream: github
     rules:${opts.rules ?? GITHUB_RULES}`);
-  const loaded = loadConfig(file, { IT_GITHUB_TOKEN: secret });
+  const env = { IT_GITHUB_TOKEN: secret };
+  const loaded = loadConfig(file, env);
   if (!loaded.ok) throw new Error(`harness config invalid: ${JSON.stringify(loaded.problems)}`);
   let chron: Chron | undefined;
   if (opts.readonlyChron) {
@@ -78,7 +81,7 @@ policies:
     await writer.close();
     chron = await openChron({ path: loaded.config.chron.dbPath, origin: loaded.config.chron.origin, signingKeyFile: signingKey, checkpointIntervalMs: 0, readonly: true });
   }
-  const gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, createLogger('silent'), chron ? { chron } : {});
+  const gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, createLogger('silent'), { env, sources: loaded.sources, ...(chron ? { chron } : {}) });
   t.after(() => gw.close());
   const read = (): Buffer[] => {
     const out: Buffer[] = [];
@@ -88,7 +91,8 @@ policies:
   return {
     gw, upstream, chron: gw.chron, dir: tmp.dir,
     token: (sub, o = {}) => mintDevToken({ keyFile: keys.privateJwkFile, sub, issuer: ISSUER, audience: AUDIENCE, ttlS: o.ttlS ?? 600, ...(o.skill !== undefined ? { skill: o.skill } : { skill: 'code-review@1.4.2' }) }),
-    entries: () => read().map((b) => JSON.parse(b.toString('utf8')) as Record<string, unknown>),
+    entries: () => read().map((b) => JSON.parse(b.toString('utf8')) as Record<string, unknown>).filter((e) => e.type === 'chron.decision/v1' || e.type === 'chron.outcome/v1'),
+    allEntries: () => read().map((b) => JSON.parse(b.toString('utf8')) as Record<string, unknown>),
     rawEntries: () => read().map((b) => b.toString('utf8')).join('\n'),
   };
 }

@@ -57,7 +57,7 @@ test('gateway – a denied request never reaches the upstream; 403 names rule, r
   assert.equal(body.reason, 'denied_by_rule');
   assert.equal(body.anchor, 'eng-lead@acme.example');
   assert.equal(typeof body.decision_id, 'string');
-  assert.equal(body.chron_index, 0);
+  assert.equal(h.allEntries()[body.chron_index as number]?.decision_id, body.decision_id, 'chron_index points at this decision');
   assert.equal(h.upstream.received.length, 0);
   const e = h.entries()[0];
   assert.equal(e?.decision_id, body.decision_id);
