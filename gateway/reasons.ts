@@ -63,6 +63,11 @@ export const REASONS = {
   graphql_unknown_operation: { status: 400, stage: 'decide', text: 'operationName names no operation in the document' },
   graphql_persisted_query_unknown: { status: 403, stage: 'decide', text: 'a persisted-query hash the gateway does not know' },
   graphql_persisted_query_mismatch: { status: 400, stage: 'decide', text: 'the persisted-query hash is not the SHA-256 of the query sent' },
+  approval_session_unknown: { status: 403, stage: 'decide', text: 'the x-claiim-approval-session header names no session the gateway knows' },
+  approval_session_inactive: { status: 403, stage: 'decide', text: 'the named session is pending, rejected or revoked' },
+  approval_session_expired: { status: 403, stage: 'decide', text: 'the named session is past its expiry (gateway clock)' },
+  approval_session_exhausted: { status: 403, stage: 'decide', text: 'the named session has no uses left' },
+  approval_session_other_agent: { status: 403, stage: 'decide', text: 'the named session was approved for another agent' },
   allowed_by_rule: { status: 200, stage: 'decide', text: 'an allow rule matched and no deny rule did' },
   // record (503)
   chron_unavailable: { status: 503, stage: 'record', text: 'the decision could not be made durable in Chron; nothing was forwarded' },
