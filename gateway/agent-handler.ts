@@ -139,7 +139,9 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       if (!parsed.ok) return reject(c, parsed.reason === 'body_unsupported_media_type' || parsed.reason === 'body_unsupported_charset' ? 'body_unsupported_media_type' : 'body_invalid', who, parsed.reason);
       bodyFacts = parsed.body;
     }
-    const sessionHeader = rawHeader(req.rawHeaders, APPROVAL_HEADER);
+    const sessionHeaders = rawHeaders(req.rawHeaders, APPROVAL_HEADER);
+    if (sessionHeaders.length > 1) return reject(c, 'duplicate_header', who);
+    const sessionHeader = sessionHeaders[0];
     const grant = approvals?.grantFor(agent.id, sessionHeader, deps.now()) ?? (sessionHeader === undefined ? undefined : { ok: false as const, reason: 'approval_session_unknown' as const });
     if (grant && !grant.ok) return reject(c, grant.reason, who);
     if (grant?.ok) entry.approval = { session_id: grant.grant.sessionId, approvers: [...grant.grant.approvers] };
@@ -161,8 +163,11 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     if (decision.reason === 'allowed_by_approval' && grant?.ok) {
       try {
         await approvals?.consume(grant.grant.sessionId, decided.decision_id, deps.now());
-      } catch {
-        return reject(c, 'approval_session_exhausted', who);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'ERR_APPROVAL_UNRECORDED') return answerUnrecorded(c, decided.decision_id);
+        const again = approvals?.grantFor(agent.id, sessionHeader, deps.now());
+        return reject(c, again && !again.ok ? again.reason : 'approval_session_exhausted', who);
       }
     }
 
@@ -254,9 +259,10 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
   }
 }
 
-function rawHeader(rawHeaders: readonly string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if ((rawHeaders[i] as string).toLowerCase() === name) return rawHeaders[i + 1];
-  return undefined;
+function rawHeaders(raw: readonly string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === name) out.push(raw[i + 1] as string);
+  return out;
 }
 
 function whoFields(w: Who): Pick<DecisionEntry, 'agent' | 'aiorg' | 'anchor' | 'skill'> {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { chronCommand } from '../chron/cli.js';
+import { approvalsCommand } from './approvals/index.js';
 import { loadConfig } from './config/load.js';
 import { runDemo } from './demo/demo.js';
 import { startGateway } from './gateway.js';
@@ -21,6 +22,8 @@ Commands:
                             mint a token from a local private key (tests and the demo only)
   chron <export|verify|prove|verify-proof|checkpoint|show> …
                             export, verify and inspect the Chron audit log
+  approvals <request|approve|reject|revoke|list|show> …
+                            two-person approval sessions, through the admin API
 
 Run "claiim <command> --help" for the options of one command.
 Exit codes: 0 ok, 1 runtime failure or failed verification, 2 bad usage or invalid config.
@@ -74,6 +77,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     case 'demo': return demo(rest, io);
     case 'dev-token': return devTokenCommand(rest, io);
     case 'chron': return chronCommand(rest, io);
+    case 'approvals': return approvalsCommand(rest, io);
     default:
       io.stderr.write(`claiim: unknown command "${command}"\n\n${MAIN_HELP}`);
       return 2;

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { openChron, type Chron } from '../chron/index.js';
 import type { PolicySet } from '../rules/index.js';
 import { createAdminHandler } from './admin-handler.js';
+import { createApprovals } from './approvals/index.js';
 import { createAgentHandler, type PolicyState } from './agent-handler.js';
 import { createClientErrorHandler } from './client-error.js';
 import type { GatewayConfig } from './config/types.js';
@@ -64,9 +65,16 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
   const { chron, writeFirst } = observedChron(opened, metrics, health, { type: 'chron.policy/v1', event: 'loaded', time: new Date(now()).toISOString(), policy_digest: policySet.digest, previous_digest: null, changed: true });
   const forwarder = new Forwarder(config.upstreams, secrets);
   const router = new Router(config.upstreams);
+  const approvals = config.approvals ? await createApprovals({
+    config: config.approvals, chron, agents: config.agents, now,
+    rulesRequiringApproval: (agent) => new Set(state.config.policies.filter((p) => p.agents.includes(agent))
+      .flatMap((p) => p.rules.filter((r) => r.requires === 'approval' && r.effect === 'allow').map((r) => r.id))),
+  }) : undefined;
+  const gauge = approvals ? setInterval(() => metrics.setActiveApprovalSessions(approvals.activeCount(now())), 5_000) : undefined;
+  gauge?.unref();
   const reloader = createReloader({ file: config.file, env: opts.env ?? process.env, current: () => state, swap: (s) => { state = s; }, buildAuth, chron, metrics, log, now });
 
-  const handler = createAgentHandler({ state: () => state, router, chron, forwarder, log, metrics, now });
+  const handler = createAgentHandler({ state: () => state, router, chron, forwarder, log, metrics, now, ...(approvals ? { approvals } : {}) });
   const onClientError = createClientErrorHandler({ chron, log, now, policyDigest: () => state.policySet.digest });
   const tlsConfig = config.listeners.agent.tls;
   const tls = tlsConfig && createServerTls({
@@ -77,7 +85,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
   });
   const agentServer = createAgentServer(config, tls, handler, onClientError);
   const upstreamServers = config.upstreams.filter((u) => u.listenPort !== undefined).map((u) => ({ upstream: u, server: createAgentServer(config, tls, handler, onClientError) }));
-  const adminServer = createServer({ maxHeaderSize: 8192 }, createAdminHandler({ chron, chronWritable: () => health.writable, auth: () => state.auth, policyDigest: () => state.policySet.digest, metrics }));
+  const adminServer = createServer({ maxHeaderSize: 8192 }, createAdminHandler({ chron, chronWritable: () => health.writable, auth: () => state.auth, policyDigest: () => state.policySet.digest, metrics, extraRoutes: approvals ? [approvals.adminRoutes()] : [] }));
   const all: Server[] = [agentServer, adminServer, ...upstreamServers.map((x) => x.server)];
   const scheme = tls ? 'https' : 'http';
   const upstreamUrls = new Map<string, string>();
@@ -96,6 +104,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     await Promise.all(all.map((s) => stop(s, 0)));
     tls?.close();
     await forwarder.close();
+    approvals?.close();
     if (!opts.chron) await chron.close();
     throw err;
   }
@@ -110,9 +119,11 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     policyDigest: () => state.policySet.digest,
     close: () => (closing ??= (async () => {
       reloader.close();
+      clearInterval(gauge);
       tls?.close();
       await Promise.all([stop(agentServer, config.limits.shutdownGraceMs), stop(adminServer, 1_000), ...upstreamServers.map((x) => stop(x.server, config.limits.shutdownGraceMs))]);
       await forwarder.close();
+      approvals?.close();
       await chron.close();
     })()),
   };

@@ -2,6 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { compilePolicySet, type PolicySet, type RuleSpec } from '../../rules/index.js';
 import { configSchema, ruleListFileSchema, ruleMapFileSchema } from './schema.js';
+import { approvalsConfigFromRaw, type ApprovalsConfig } from '../approvals/config.js';
 import { checkReferences } from './references.js';
 import { resolveSecrets } from './secrets.js';
 import type { GatewayConfig, PolicyConfig, UpstreamConfig } from './types.js';
@@ -67,6 +68,14 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       problems.push({ ...src.locate(['identity', 'issuers', i]), code: 'ERR_CONFIG_VALUE', message: 'an issuer needs exactly one of "key_files" or "jwks"' });
     }
   });
+  let approvals: ApprovalsConfig | undefined;
+  if (raw.approvals !== undefined) {
+    try {
+      approvals = approvalsConfigFromRaw(raw.approvals, path);
+    } catch (err) {
+      problems.push({ ...src.locate(['approvals', 'default_ttl_s']), code: 'ERR_CONFIG_VALUE', message: err instanceof Error ? err.message : 'invalid approvals section' });
+    }
+  }
   if (problems.length > 0 || !compiled.ok) return { ok: false, problems: sortProblems(problems) };
 
   const tolerance = raw.identity.clock_tolerance_s ?? 30;
@@ -90,6 +99,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       signingKeyFile: path(raw.chron?.signing_key_file ?? 'data/keys/chron-signing.jwk'),
       checkpointIntervalMs: (raw.chron?.checkpoint_interval_s ?? 60) * 1000,
     },
+    ...(approvals ? { approvals } : {}),
     reload: { watchIntervalMs: raw.reload?.watch_interval_ms ?? 2_000 },
     limits: {
       maxHeaderBytes: raw.limits?.max_header_bytes ?? 16_384,
@@ -205,6 +215,7 @@ function deepFreeze<T>(value: T): T {
 export interface RawConfig {
   listeners?: { agent?: { host?: string; port: number; tls?: { cert_file: string; key_file: string; client_ca_file?: string; trust_domain?: string; watch_interval_ms?: number } }; admin?: { host?: string; port: number } };
   chron?: { db_path?: string; origin?: string; signing_key_file?: string; checkpoint_interval_s?: number };
+  approvals?: unknown;
   reload?: { watch_interval_ms?: number };
   limits?: { max_header_bytes?: number; max_body_bytes?: number; request_timeout_ms?: number; max_token_bytes?: number; max_concurrent_per_agent?: number; shutdown_grace_ms?: number };
   identity: { clock_tolerance_s?: number; issuers: { issuer: string; audience: string | string[]; algorithms: string[]; key_files?: string[]; jwks?: { url: string; cooldown_ms?: number; cache_max_age_ms?: number; timeout_ms?: number } }[] };

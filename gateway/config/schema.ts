@@ -1,3 +1,5 @@
+import { approvalsConfigSchema } from '../approvals/config.js';
+
 /**
  * JSON Schema (draft 2020-12 subset understood by Ajv) for claiim.yaml and for included rule files.
  * Shape only: references, uniqueness and secrets are checked in load.ts. Every object rejects unknown keys.
@@ -66,6 +68,7 @@ export const configSchema = {
         checkpoint_interval_s: { type: 'integer', minimum: 0, maximum: 86400 },
       },
     },
+    approvals: approvalsConfigSchema,
     reload: {
       type: 'object', additionalProperties: false,
       properties: { watch_interval_ms: { type: 'integer', minimum: 0, maximum: 3600000 } },

@@ -1,4 +1,5 @@
 import type { HttpMethod, RuleSpec } from '../../rules/index.js';
+import type { ApprovalsConfig } from '../approvals/config.js';
 
 /** A listener address. Port 0 picks a free port (tests). */
 export interface ListenerConfig { readonly host: string; readonly port: number }
@@ -59,6 +60,8 @@ export interface GatewayConfig {
   readonly file: string;
   readonly listeners: { readonly agent: ListenerConfig & { readonly tls?: AgentTlsConfig }; readonly admin: ListenerConfig };
   readonly chron: { readonly dbPath: string; readonly origin: string; readonly signingKeyFile: string; readonly checkpointIntervalMs: number };
+  /** Two-person approval sessions (docs/approvals.md); absent = no sessions, `requires: approval` rules never match. */
+  readonly approvals?: ApprovalsConfig;
   /** Hot reload: the config and rule files are polled every `watchIntervalMs` (0 = only on SIGHUP). */
   readonly reload: { readonly watchIntervalMs: number };
   readonly limits: { readonly maxHeaderBytes: number; readonly maxBodyBytes: number; readonly requestTimeoutMs: number; readonly maxTokenBytes: number; readonly maxConcurrentPerAgent: number; readonly shutdownGraceMs: number };

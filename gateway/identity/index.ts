@@ -18,3 +18,4 @@ export {
   type IdentityAgent,
   type IssuerConfig,
 } from './types.js';
+export { createAdminTokenVerifier, type AdminIssuerConfig, type AdminPrincipal, type AdminAuthReason, type AdminAuthResult, type AdminTokenVerifier } from './admin-token.js';

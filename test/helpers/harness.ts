@@ -41,7 +41,7 @@ export interface Harness {
  * and f1 (finance), loads it through the real loader and starts the gateway on port 0. Everything is
  * stopped in t.after. `readonlyChron` opens the Chron database read-only (appends fail).
  */
-export async function startHarness(t: TestContext, opts: { upstream?: Parameters<typeof startFakeUpstream>[1]; rules?: string; readonlyChron?: boolean; upstreamTarget?: string; timeoutMs?: number; tls?: boolean; requireClientCert?: boolean; limits?: string } = {}): Promise<Harness> {
+export async function startHarness(t: TestContext, opts: { upstream?: Parameters<typeof startFakeUpstream>[1]; rules?: string; readonlyChron?: boolean; upstreamTarget?: string; timeoutMs?: number; tls?: boolean; requireClientCert?: boolean; limits?: string; now?: () => number } = {}): Promise<Harness> {
   const tmp = tempDir(t);
   const keys = await generateDevIssuerKey(tmp.dir);
   const signingKey = `${tmp.dir}/chron.jwk`;
@@ -81,7 +81,7 @@ policies:
     await writer.close();
     chron = await openChron({ path: loaded.config.chron.dbPath, origin: loaded.config.chron.origin, signingKeyFile: signingKey, checkpointIntervalMs: 0, readonly: true });
   }
-  const gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, createLogger('silent'), { env, sources: loaded.sources, ...(chron ? { chron } : {}) });
+  const gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, createLogger('silent'), { env, sources: loaded.sources, ...(opts.now ? { now: opts.now } : {}), ...(chron ? { chron } : {}) });
   t.after(() => gw.close());
   const read = (): Buffer[] => {
     const out: Buffer[] = [];

@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Chron } from '../../chron/index.js';
+import { createApprovals } from '../../gateway/approvals/index.js';
+import { AGENTS, APPROVAL_RULES, T0, WHO, approvalsFixture } from './approvals-fixture.js';
+
+const TF = { agent: 'infra-bot', scope: ['tf-apply'], reason: 'CHG-1042 widen prod VPC', changeRef: 'CHG-1042' };
+
+test('approvals – one approval is not enough; the second distinct admin activates → grant with both approvers', async (t) => {
+  const f = await approvalsFixture(t);
+  const s = await f.approvals.request(WHO.oscar, TF);
+  assert.equal(s.state, 'pending');
+  await f.approvals.approve(WHO.alice, s.session_id);
+  assert.deepEqual(f.approvals.grantFor('infra-bot', s.session_id, f.clock.now()), { ok: false, reason: 'approval_session_inactive' });
+  const after = await f.approvals.approve(WHO.bob, s.session_id);
+  assert.equal(after.state, 'active');
+  const g = f.approvals.grantFor('infra-bot', s.session_id, f.clock.now());
+  assert.ok(g?.ok);
+  assert.deepEqual(g.grant.approvers, [WHO.alice.subject, WHO.bob.subject]);
+  assert.deepEqual([...g.grant.ruleIds], ['tf-apply']);
+  assert.equal(f.approvals.activeCount(f.clock.now()), 1);
+  assert.deepEqual(f.approvalEntries().map((e) => e.event), ['requested', 'approved', 'approved', 'activated']);
+});
+
+test('approvals – the requester approving their own session → ERR_APPROVAL_SELF_APPROVAL, still inactive', async (t) => {
+  const f = await approvalsFixture(t);
+  const s = await f.approvals.request(WHO.alice, TF);
+  await assert.rejects(f.approvals.approve(WHO.alice, s.session_id), { code: 'ERR_APPROVAL_SELF_APPROVAL' });
+  await f.approvals.approve(WHO.bob, s.session_id);
+  assert.deepEqual(f.approvals.grantFor('infra-bot', s.session_id, f.clock.now()), { ok: false, reason: 'approval_session_inactive' });
+  await f.approvals.approve(WHO.carol, s.session_id);
+  assert.equal(f.approvals.show(s.session_id)?.state, 'active');
+  assert.deepEqual(f.approvals.show(s.session_id)?.approvers, [WHO.bob.subject, WHO.carol.subject]);
+});
+
+test('approvals – two approvals by the same admin count once and add no entry', async (t) => {
+  const f = await approvalsFixture(t);
+  const s = await f.approvals.request(WHO.oscar, TF);
+  await f.approvals.approve(WHO.alice, s.session_id);
+  const again = await f.approvals.approve(WHO.alice, s.session_id);
+  assert.equal(again.state, 'pending');
+  assert.deepEqual(again.approvers, [WHO.alice.subject]);
+  assert.deepEqual(f.approvalEntries().map((e) => e.event), ['requested', 'approved']);
+  assert.deepEqual(f.approvals.grantFor('infra-bot', s.session_id, f.clock.now()), { ok: false, reason: 'approval_session_inactive' });
+});
+
+test('approvals – an admin of another aiorg, or an operator, cannot approve → ERR_APPROVAL_FORBIDDEN', async (t) => {
+  const f = await approvalsFixture(t);
+  const s = await f.approvals.request(WHO.alice, TF);
+  await assert.rejects(f.approvals.approve(WHO.frank, s.session_id), { code: 'ERR_APPROVAL_FORBIDDEN' });
+  await assert.rejects(f.approvals.approve(WHO.oscar, s.session_id), { code: 'ERR_APPROVAL_FORBIDDEN' });
+  await assert.rejects(f.approvals.reject(WHO.frank, s.session_id), { code: 'ERR_APPROVAL_FORBIDDEN' });
+  await assert.rejects(f.approvals.request(WHO.frank, TF), { code: 'ERR_APPROVAL_FORBIDDEN' });
+  assert.deepEqual(f.approvals.show(s.session_id)?.approvers, []);
+});
+
+test('approvals – one reject ends the session; later approvals → ERR_APPROVAL_STATE', async (t) => {
+  const f = await approvalsFixture(t);
+  const s = await f.approvals.request(WHO.oscar, TF);
+  await f.approvals.approve(WHO.alice, s.session_id);
+  const r = await f.approvals.reject(WHO.bob, s.session_id, 'not during the freeze');
+  assert.equal(r.state, 'rejected');
+  await assert.rejects(f.approvals.approve(WHO.carol, s.session_id), { code: 'ERR_APPROVAL_STATE' });
+  assert.deepEqual(f.approvals.grantFor('infra-bot', s.session_id, f.clock.now()), { ok: false, reason: 'approval_session_inactive' });
+  const rejected = f.approvalEntries().at(-1);
+  assert.equal(rejected?.event, 'rejected');
+  assert.equal(rejected?.actor, WHO.bob.subject);
+  assert.equal(rejected?.note, 'not during the freeze');
+});
+
+async function active(f: Awaited<ReturnType<typeof approvalsFixture>>, over: Partial<typeof TF> & { ttlS?: number; maxUses?: number } = {}): Promise<string> {
+  const s = await f.approvals.request(WHO.oscar, { ...TF, ...over });
+  await f.approvals.approve(WHO.alice, s.session_id);
+  await f.approvals.approve(WHO.bob, s.session_id);
+  return s.session_id;
+}
+
+test('approvals – expiry is enforced at decision time on the gateway clock, before any expired entry exists', async (t) => {
+  const f = await approvalsFixture(t);
+  const id = await active(f, { ttlS: 600 });
+  f.clock.advance(599_999);
+  assert.equal(f.approvals.grantFor('infra-bot', id, f.clock.now())?.ok, true);
+  f.clock.advance(1);
+  assert.deepEqual(f.approvals.grantFor('infra-bot', id, f.clock.now()), { ok: false, reason: 'approval_session_expired' });
+  await assert.rejects(f.approvals.consume(id, 'd-late', f.clock.now()), { code: 'ERR_APPROVAL_STATE' });
+  assert.equal(f.approvalEntries().some((e) => e.event === 'expired'), false);
+  assert.equal(await f.approvals.expireDue(f.clock.now()), 1);
+  assert.equal(f.approvals.show(id)?.state, 'expired');
+  assert.equal(f.approvalEntries().at(-1)?.event, 'expired');
+  assert.equal(await f.approvals.expireDue(f.clock.now()), 0);
+});
+
+test('approvals – a pending session past its expiry cannot be approved any more', async (t) => {
+  const f = await approvalsFixture(t);
+  const s = await f.approvals.request(WHO.oscar, { ...TF, ttlS: 60 });
+  await f.approvals.approve(WHO.alice, s.session_id);
+  f.clock.advance(60_000);
+  await assert.rejects(f.approvals.approve(WHO.bob, s.session_id), { code: 'ERR_APPROVAL_STATE' });
+  assert.deepEqual(f.approvals.grantFor('infra-bot', s.session_id, f.clock.now()), { ok: false, reason: 'approval_session_expired' });
+});
+
+test('approvals – a revoked session denies immediately; consume after revoke → ERR_APPROVAL_STATE', async (t) => {
+  const f = await approvalsFixture(t);
+  const id = await active(f);
+  const r = await f.approvals.revoke(WHO.carol, id, 'incident over');
+  assert.equal(r.state, 'revoked');
+  assert.equal(r.ended_by, WHO.carol.subject);
+  assert.deepEqual(f.approvals.grantFor('infra-bot', id, f.clock.now()), { ok: false, reason: 'approval_session_inactive' });
+  await assert.rejects(f.approvals.consume(id, 'd-1', f.clock.now()), { code: 'ERR_APPROVAL_STATE' });
+  await assert.rejects(f.approvals.revoke(WHO.alice, id), { code: 'ERR_APPROVAL_STATE' });
+  await assert.rejects(f.approvals.revoke(WHO.frank, await active(f)), { code: 'ERR_APPROVAL_FORBIDDEN' });
+});
+
+test('approvals – the use count runs out: exhausted after max_uses, a further consume → ERR_APPROVAL_EXHAUSTED', async (t) => {
+  const f = await approvalsFixture(t);
+  const id = await active(f, { maxUses: 2 });
+  await f.approvals.consume(id, 'd-1', f.clock.now());
+  assert.equal(f.approvals.grantFor('infra-bot', id, f.clock.now())?.ok, true);
+  await f.approvals.consume(id, 'd-2', f.clock.now());
+  assert.deepEqual(f.approvals.grantFor('infra-bot', id, f.clock.now()), { ok: false, reason: 'approval_session_exhausted' });
+  await assert.rejects(f.approvals.consume(id, 'd-3', f.clock.now()), { code: 'ERR_APPROVAL_EXHAUSTED' });
+  assert.equal(f.approvals.show(id)?.state, 'exhausted');
+  assert.equal(f.approvals.activeCount(f.clock.now()), 0);
+});
+
+test('approvals – concurrent consumes of the last use → exactly one succeeds (fail closed)', async (t) => {
+  const f = await approvalsFixture(t);
+  const id = await active(f, { maxUses: 1 });
+  const results = await Promise.allSettled([1, 2, 3].map((i) => f.approvals.consume(id, `d-${i}`, f.clock.now())));
+  assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected', 'rejected']);
+  assert.equal(f.approvalEntries().filter((e) => e.event === 'used').length, 1);
+});
+
+test('approvals – the config cap bounds max_uses and fills it in when the request names none', async (t) => {
+  const f = await approvalsFixture(t, { maxUses: 5 });
+  await assert.rejects(f.approvals.request(WHO.oscar, { ...TF, maxUses: 6 }), { code: 'ERR_APPROVAL_INVALID' });
+  assert.equal((await f.approvals.request(WHO.oscar, TF)).max_uses, 5);
+});
+
+test('approvals – a session for agent A does not help agent B → approval_session_other_agent', async (t) => {
+  const f = await approvalsFixture(t);
+  const id = await active(f);
+  assert.deepEqual(f.approvals.grantFor('code-bot', id, f.clock.now()), { ok: false, reason: 'approval_session_other_agent' });
+  assert.equal(f.approvals.grantFor('infra-bot', id, f.clock.now())?.ok, true);
+});
+
+test('approvals – no header → undefined; an unknown or malformed id → approval_session_unknown', async (t) => {
+  const f = await approvalsFixture(t);
+  assert.equal(f.approvals.grantFor('infra-bot', undefined, f.clock.now()), undefined);
+  assert.deepEqual(f.approvals.grantFor('infra-bot', '00000000-0000-4000-8000-000000000000', f.clock.now()), { ok: false, reason: 'approval_session_unknown' });
+  assert.deepEqual(f.approvals.grantFor('infra-bot', '../etc', f.clock.now()), { ok: false, reason: 'approval_session_unknown' });
+});
+
+test('approvals – scope, ttl and agent are checked at request → ERR_APPROVAL_INVALID', async (t) => {
+  const f = await approvalsFixture(t);
+  await assert.rejects(f.approvals.request(WHO.oscar, { ...TF, scope: ['gh-read'] }), { code: 'ERR_APPROVAL_INVALID' });
+  await assert.rejects(f.approvals.request(WHO.oscar, { ...TF, scope: [] }), { code: 'ERR_APPROVAL_INVALID' });
+  await assert.rejects(f.approvals.request(WHO.oscar, { ...TF, ttlS: 4 * 3600 + 1 }), { code: 'ERR_APPROVAL_INVALID' });
+  await assert.rejects(f.approvals.request(WHO.oscar, { ...TF, agent: 'nobody' }), { code: 'ERR_APPROVAL_INVALID' });
+  const s = await f.approvals.request(WHO.oscar, TF);
+  assert.equal(Date.parse(s.expires_at), T0 + 3600_000);
+  assert.equal(f.approvalEntries().length, 1);
+});
+
+test('approvals – every step is a chron.approval/v1 entry; used entries carry the decision and both approvers', async (t) => {
+  const f = await approvalsFixture(t);
+  const id = await active(f);
+  await f.approvals.consume(id, 'dec-7', f.clock.now());
+  await f.approvals.revoke(WHO.alice, id);
+  const es = f.approvalEntries();
+  assert.deepEqual(es.map((e) => e.event), ['requested', 'approved', 'approved', 'activated', 'used', 'revoked']);
+  assert.deepEqual(es.map((e) => e.id), es.map((_, i) => `approval/${i}`));
+  for (const e of es) {
+    assert.equal(e.session_id, id);
+    assert.equal(e.agent, 'infra-bot');
+    assert.equal(e.anchor, 'eng-lead@acme.example');
+  }
+  const used = es[4] as Record<string, unknown>;
+  assert.equal(used.decision_id, 'dec-7');
+  assert.equal(used.use, 1);
+  assert.deepEqual(used.approvers, [WHO.alice.subject, WHO.bob.subject]);
+  assert.deepEqual(es[3]?.approvers, [WHO.alice.subject, WHO.bob.subject]);
+  assert.equal(es[0]?.change_ref, 'CHG-1042');
+  const show = f.approvals.show(id);
+  assert.deepEqual(show?.steps?.map((s) => s.chron_index), es.map((e) => f.chron.indexOfId(e.id as string)));
+});
+
+test('approvals – restart replays Chron: state, approvers, uses and steps survive; expiry while down is recorded', async (t) => {
+  const f = await approvalsFixture(t);
+  const id = await active(f, { maxUses: 3, ttlS: 1200 });
+  await f.approvals.consume(id, 'd-1', f.clock.now());
+  const pending = await f.approvals.request(WHO.oscar, { ...TF, ttlS: 60 });
+  await f.chron.append({ type: 'chron.decision/v1', decision_id: 'unrelated', agent: 'code-bot' });
+  const before = f.approvals.show(id);
+  f.approvals.close();
+  f.clock.advance(61_000);
+  const again = await f.restart();
+  assert.deepEqual(again.show(id), before);
+  assert.equal(again.show(pending.session_id)?.state, 'expired');
+  assert.equal(again.grantFor('infra-bot', id, f.clock.now())?.ok, true);
+  await again.consume(id, 'd-2', f.clock.now());
+  assert.equal(again.show(id)?.uses, 2);
+  assert.deepEqual(f.approvalEntries().map((e) => e.id), f.approvalEntries().map((_, i) => `approval/${i}`));
+});
+
+test('approvals – Chron cannot write → ERR_APPROVAL_UNRECORDED and nothing changes', async (t) => {
+  const f = await approvalsFixture(t);
+  const id = await active(f, { maxUses: 1 });
+  const broken = new Proxy(f.chron, {
+    get(target, prop) {
+      if (prop === 'append') return () => Promise.reject(Object.assign(new Error('disk full'), { code: 'ERR_CHRON_WRITE' }));
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  }) as Chron;
+  const a = await createApprovals({ config: f.config, chron: broken, agents: AGENTS, rulesRequiringApproval: (x) => APPROVAL_RULES[x] ?? new Set(), now: f.clock.now });
+  t.after(() => a.close());
+  await assert.rejects(a.consume(id, 'd-1', f.clock.now()), { code: 'ERR_APPROVAL_UNRECORDED' });
+  await assert.rejects(a.request(WHO.oscar, TF), { code: 'ERR_APPROVAL_UNRECORDED' });
+  assert.equal(a.show(id)?.uses, 0);
+  assert.equal(a.list().length, 1);
+});
