@@ -14,6 +14,8 @@ import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createReloader, type ReloadResult } from './policy-reload.js';
 import { REASONS } from './reasons.js';
 import { Router } from './router.js';
+import { policyTestProblems } from './rules-cli/index.js';
+import type { ConfigProblem } from './config/yaml-source.js';
 import { createServerTls } from './tls/server-tls.js';
 
 /** A running gateway: its listeners, with their actual addresses (port 0 resolved). */
@@ -72,7 +74,9 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
   }) : undefined;
   const gauge = approvals ? setInterval(() => metrics.setActiveApprovalSessions(approvals.activeCount(now())), 5_000) : undefined;
   gauge?.unref();
-  const reloader = createReloader({ file: config.file, env: opts.env ?? process.env, current: () => state, swap: (s) => { state = s; }, buildAuth, chron, metrics, log, now });
+  const reloader = createReloader({ file: config.file, env: opts.env ?? process.env, current: () => state, swap: (s) => { state = s; }, buildAuth, chron, metrics, log, now,
+    // The policy tests beside each rule file must pass before a new version is swapped in.
+    verify: (s) => policyTestProblems(s.config, s.policySet) as ConfigProblem[] });
 
   const handler = createAgentHandler({ state: () => state, router, chron, forwarder, log, metrics, now, ...(approvals ? { approvals } : {}) });
   const onClientError = createClientErrorHandler({ chron, log, now, policyDigest: () => state.policySet.digest });

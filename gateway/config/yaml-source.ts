@@ -20,6 +20,10 @@ export type ConfigProblemCode =
   | 'ERR_CONFIG_SECRET_SOURCE'
   | 'ERR_CONFIG_KEY_FILE'
   | 'ERR_CONFIG_VALUE'
+  | 'ERR_RULES_TEST_SCHEMA'
+  | 'ERR_RULES_TEST_REFERENCE'
+  | 'ERR_RULES_TEST_AMBIGUOUS'
+  | 'ERR_RULES_TEST_FAILED'
   | RuleProblemCode;
 
 /** A parsed YAML file whose values can be traced back to file:line:column. */

@@ -48,6 +48,8 @@ export async function startHarness(t: TestContext, opts: { upstream?: Parameters
   await generateSigningKey(signingKey, 'claiim.test/it');
   if (opts.tls) execFileSync(CERT_SCRIPT, ['--client', 'a1', '--client', 'f1', `${tmp.dir}/certs`], { stdio: 'pipe' });
   const tlsYaml = opts.tls ? `, tls: { cert_file: certs/server.crt, key_file: certs/server.key, client_ca_file: certs/ca.crt }` : '';
+  // A policy that includes pack.yaml gets a passing one to start from (tests then rewrite it).
+  if (opts.rules?.includes('pack.yaml')) tmp.write('pack.yaml', '- { id: gh-read, effect: allow, match: { methods: [GET], path: "/repos/acme/app/**" } }\n');
   const upstream = await startFakeUpstream('github', opts.upstream);
   t.after(() => upstream.close());
   const secret = upstream.credentialSecret;

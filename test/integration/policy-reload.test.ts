@@ -84,3 +84,18 @@ test('reload – repeated reloads while requests flow: every decision comes from
     assert.ok(a !== b, `one digest mixed rules of both policies: ${[...rules].join(', ')}`);
   }
 });
+
+test('reload – a version whose policy tests fail is not swapped in, and the failure is recorded', async (t) => {
+  const h = await startHarness(t, { rules: ' []\n    include: [pack.yaml]\n' });
+  const before = h.gw.policyDigest();
+  const pack = `${h.dir}/pack.yaml`;
+  writeFileSync(`${h.dir}/pack.test.yaml`, '- name: test_read_pr_allowed\n  agent: a1\n  upstream: github\n  request: { method: GET, path: /repos/acme/app/pulls/7 }\n  expect: { effect: allow, rule: gh-read }\n');
+  writeFileSync(pack, '- { id: gh-read, effect: deny, match: { methods: [GET], path: "/repos/acme/app/**" } }\n');
+  const r = await h.gw.reload();
+  assert.equal(r.ok, false);
+  assert.equal(r.ok ? '' : r.problems[0]?.code, 'ERR_RULES_TEST_FAILED');
+  assert.equal(h.gw.policyDigest(), before);
+  writeFileSync(pack, '- { id: gh-read, effect: allow, match: { methods: [GET], path: "/repos/acme/app/**" } }\n- { id: gh-extra, effect: allow, match: { methods: [GET], path: "/user" } }\n');
+  assert.ok((await h.gw.reload()).ok, 'a version whose tests pass is swapped in');
+  assert.notEqual(h.gw.policyDigest(), before);
+});
