@@ -56,6 +56,15 @@ interface Ctx {
   readonly entry: Mutable<DecisionEntry>;
 }
 
+/**
+ * Connections shared with client-error.ts, so that one request is answered and recorded once when Node's
+ * parser fails on its body after the handler got it: `answeredSockets` — the handler has written (or is
+ * forwarding) its answer, so a later parser error only closes the connection; `refusedSockets` — the
+ * parser error was recorded and answered first, so the handler stops without a second entry.
+ */
+export const answeredSockets = new WeakSet<object>();
+export const refusedSockets = new WeakSet<object>();
+
 const LIMIT_REASONS = new Set(['too_many_requests', 'body_too_large', 'headers_too_large', 'token_too_large']);
 
 /**
@@ -93,6 +102,8 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     entry.path = routed.rest;
     const headers = canonicalHeaders(req.rawHeaders, upstream.credential.header);
     if (!headers.ok) return reject(c, headers.reason);
+    // A body on GET/HEAD has no defined meaning (RFC 9110 §9.3.1): refuse it rather than forward what no rule saw.
+    if ((m.method === 'GET' || m.method === 'HEAD') && (headers.facts.chunked || (headers.facts.contentLength ?? 0) > 0)) return reject(c, 'body_not_allowed');
     const query = queryPairs(target.query);
     if (query.some(([k]) => k === '_method')) return reject(c, 'method_override');
 
@@ -178,6 +189,8 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     } catch {
       return answerUnrecorded(c, decided.decision_id);
     }
+    if (refusedSockets.has(req.socket)) return;
+    answeredSockets.add(req.socket);
     const abort = new AbortController();
     res.once('close', () => { if (!res.writableFinished) abort.abort(); });
     const hasBody = body !== null || headers.contentLength !== undefined || headers.chunked;
@@ -219,12 +232,15 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
 
   /** Records a DENY durably, then answers it. No record → 503. */
   async function record(c: Ctx, e: DecisionEntry, who: Who): Promise<void> {
+    if (refusedSockets.has(c.req.socket)) return;
     let index: number;
     try {
       index = (await chron.append(e)).index;
     } catch {
       return answerUnrecorded(c, e.decision_id);
     }
+    if (refusedSockets.has(c.req.socket)) return;
+    answeredSockets.add(c.req.socket);
     const status = e.status ?? 403;
     observe(e, performance.now() - c.started, undefined);
     if (LIMIT_REASONS.has(e.reason)) metrics.rejectedByLimit(e.agent, e.reason);

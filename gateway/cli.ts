@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { chronCommand } from '../chron/cli.js';
 import { approvalsCommand } from './approvals/index.js';
 import { rulesCommand } from './rules-cli/index.js';
+import { reportCommand } from './report/command.js';
 import { loadConfig } from './config/load.js';
 import { runDemo } from './demo/demo.js';
 import { startGateway } from './gateway.js';
@@ -23,6 +24,8 @@ Commands:
                             mint a token from a local private key (tests and the demo only)
   chron <export|verify|prove|verify-proof|checkpoint|show> …
                             export, verify and inspect the Chron audit log
+  report --export DIR --vkey FILE --out report.html
+                            verify an export offline and write the auditor's HTML report
   rules <check|test|explain|replay> …
                             validate, test, explain and replay policies (CI-friendly)
   approvals <request|approve|reject|revoke|list|show> …
@@ -82,6 +85,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     case 'chron': return chronCommand(rest, io);
     case 'approvals': return approvalsCommand(rest, io);
     case 'rules': return rulesCommand(rest, io);
+    case 'report': return reportCommand(rest, io);
     default:
       io.stderr.write(`claiim: unknown command "${command}"\n\n${MAIN_HELP}`);
       return 2;

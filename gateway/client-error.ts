@@ -4,6 +4,7 @@ import type { Chron } from '../chron/index.js';
 import type { Logger } from './log.js';
 import type { DecisionEntry } from './records.js';
 import { statusOf } from './reasons.js';
+import { answeredSockets, refusedSockets } from './agent-handler.js';
 
 /**
  * Requests that Node's strict HTTP parser refuses (smuggling attempts, bad framing, oversize headers,
@@ -13,7 +14,13 @@ import { statusOf } from './reasons.js';
  */
 export function createClientErrorHandler(deps: { chron: Chron; log: Logger; now: () => number; policyDigest: () => string }): (err: Error & { code?: string }, socket: Duplex) => void {
   return (err, socket) => {
+    // Node reports the error again for every later chunk of a connection it has given up on: once is enough.
+    if (refusedSockets.has(socket)) return;
     if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
+    // The handler already answered this request (the parser failed on what followed): let that answer
+    // flush, then end the connection; nothing new to record.
+    if (answeredSockets.has(socket)) { socket.end(); setTimeout(() => socket.destroy(), 1_000).unref(); return; }
+    refusedSockets.add(socket);
     const reason = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'malformed_request';
     const status = statusOf(reason);
     const entry: DecisionEntry = {

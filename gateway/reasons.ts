@@ -16,6 +16,8 @@ export const REASONS = {
   malformed_request: { status: 400, stage: 'accept', text: 'Node\'s strict HTTP parser refused the request (framing, header syntax); detail has the parser code' },
   headers_too_large: { status: 431, stage: 'accept', text: 'request headers larger than limits.max_header_bytes' },
   request_timeout: { status: 408, stage: 'accept', text: 'the request headers did not arrive in time' },
+  body_not_allowed: { status: 400, stage: 'accept', text: 'a GET or HEAD request carries a body' },
+  unsupported_content_encoding: { status: 415, stage: 'accept', text: 'Content-Encoding other than identity' },
   invalid_header: { status: 400, stage: 'accept', text: 'a header value contains control characters' },
   // canonicalize (400)
   path_encoded_separator: { status: 400, stage: 'canonicalize', text: 'path contains an encoded /, \\, % or ;' },

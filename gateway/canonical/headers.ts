@@ -1,14 +1,16 @@
 /**
  * The canonical header set (CASES.md "M", "H", "J13/J14/J18", "R04"): from the raw header list, decide
  * whether the request is acceptable and build exactly the headers the upstream will receive (before the
- * gateway adds its own: the injected credential and the request id).
+ * gateway adds its own: the injected credential and the request id). A `Content-Encoding` other than
+ * `identity` is refused (415, CASES.md B09).
  */
 export type HeaderReason =
   | 'duplicate_header'
   | 'ambiguous_framing'
   | 'method_override'
   | 'upgrade_not_allowed'
-  | 'invalid_header';
+  | 'invalid_header'
+  | 'unsupported_content_encoding';
 
 export interface HeaderFacts {
   /** Every `Authorization` value, in order, for the authenticator. */
@@ -52,6 +54,9 @@ export function canonicalHeaders(rawHeaders: readonly string[], credentialHeader
   if (te !== undefined && cl !== undefined) return { ok: false, reason: 'ambiguous_framing' };
   if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return { ok: false, reason: 'ambiguous_framing' };
   if (cl !== undefined && !/^\d{1,15}$/.test(cl.trim())) return { ok: false, reason: 'ambiguous_framing' };
+  // A compressed body hides its content from body rules and could decode differently upstream (CASES.md B09):
+  // only the identity coding is accepted, whatever the route (agent SDKs do not compress requests).
+  for (const v of all.get('content-encoding') ?? []) for (const t of v.split(',')) if (t.trim().toLowerCase() !== 'identity') return { ok: false, reason: 'unsupported_content_encoding' };
 
   const named = new Set<string>();
   for (const v of all.get('connection') ?? []) for (const t of v.split(',')) { const n = t.trim().toLowerCase(); if (n) named.add(n); }

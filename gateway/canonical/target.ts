@@ -6,7 +6,9 @@
  * `%2F %5C %00 %25 %3B`, raw `; \ #`, whitespace, control characters, non-ASCII bytes and escapes that do
  * not form valid (non-overlong) UTF-8 are rejected; repeated slashes merge; `.` and `..` resolve (`..`
  * above the root is rejected); a trailing slash is removed. Query: validated the same way (without the
- * path-only rules) and kept byte for byte, so what the rules decoded is exactly what the upstream decodes.
+ * path-only rules) and kept byte for byte, so what the rules decoded is exactly what the upstream decodes —
+ * except that parameters carrying a client credential (`access_token`, `api_key`, …; CASES.md J13, J18)
+ * are removed whole, since the gateway injects the only credential the upstream sees.
  */
 export type TargetResult =
   | { ok: true; path: string; query: string }
@@ -50,7 +52,7 @@ export function canonicalTarget(raw: string, gatewayHost: string | undefined): T
   const path = canonicalPath(rawPath);
   if (typeof path !== 'string') return path;
   if (!validQuery(query)) return { ok: false, reason: 'query_invalid' };
-  return { ok: true, path, query };
+  return { ok: true, path, query: withoutCredentials(query) };
 }
 
 function canonicalPath(raw: string): string | { ok: false; reason: TargetReason } {
@@ -135,6 +137,20 @@ function validQuery(query: string): boolean {
     if (!QUERY_CHAR.test(c)) return false;
   }
   return true;
+}
+
+/** Query parameter names (decoded, lower-cased) that carry a client credential in some tool API. */
+const CREDENTIAL_PARAMS: ReadonlySet<string> = new Set(['access_token', 'api_key', 'apikey', 'api-key', 'private_token', 'client_secret', 'auth_token', 'id_token', 'refresh_token', 'x-api-key']);
+
+function withoutCredentials(query: string): string {
+  if (query === '') return query;
+  const kept = query.split('&').filter((pair) => {
+    const name = pair.split('=', 1)[0] ?? '';
+    let decoded: string;
+    try { decoded = decodeURIComponent(name.replaceAll('+', ' ')); } catch { decoded = name; }
+    return !CREDENTIAL_PARAMS.has(decoded.toLowerCase());
+  });
+  return kept.join('&');
 }
 
 /** Decoded query pairs (application/x-www-form-urlencoded rules, as upstream APIs decode them). */

@@ -11,7 +11,7 @@ const CALLS: readonly Omit<DemoCall, 'curl'>[] = [
   { agent: 'finance-reporting', expect: 'ALLOW (200) read the balance', status: 200, method: 'GET', path: '/stripe/v1/balance' },
   { agent: 'finance-reporting', expect: 'DENY (403, aiorg_boundary) reach GitHub across the finance wall', status: 403, method: 'GET', path: '/github/repos/acme/app/pulls/7' },
   { agent: 'privileged-infra', expect: 'ALLOW (200) read a workspace', status: 200, method: 'GET', path: '/terraform/api/v2/workspaces/ws-prod' },
-  { agent: 'privileged-infra', expect: 'DENY (403, rule tf-no-apply) apply a run', status: 403, method: 'POST', path: '/terraform/api/v2/runs/run-1/actions/apply' },
+  { agent: 'privileged-infra', expect: 'DENY (403, approval_required) apply a run without an approved change order', status: 403, method: 'POST', path: '/terraform/api/v2/runs/run-1/actions/apply' },
 ];
 
 /** The demo's curl lines against `baseUrl`, each with the token of its agent. Also used by the demo test. */

@@ -57,11 +57,12 @@ export async function runDemo(opts: { dataDir: string; port: number; adminPort: 
   const values: Record<string, string | number> = {
     agent_port: opts.port, admin_port: opts.adminPort, issuer_public_key: issuerKey.publicJwkFile,
     agent_tls: caFile ? `, tls: { cert_file: ${JSON.stringify(join(CERT_DIR, 'server.crt'))}, key_file: ${JSON.stringify(join(CERT_DIR, 'server.key'))} }` : '',
+    packs: join(ROOT, 'rules/packs'),
     chron_db: join(data, 'chron.db'), chron_key: join(data, 'keys', 'chron-signing.jwk'),
     github: fakes.github.url, deploy: fakes.deploy.url, stripe: fakes.stripe.url, zendesk: fakes.zendesk.url, terraform: fakes.terraform.url,
   };
   const configFile = join(data, 'demo', 'claiim.yaml');
-  writeFileSync(configFile, readFileSync(TEMPLATE, 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k: string) => (k === 'agent_tls' ? String(values[k]) : JSON.stringify(values[k] ?? ''))));
+  writeFileSync(configFile, readFileSync(TEMPLATE, 'utf8').replace(/\{\{(\w+)\}\}/g, (_, k: string) => (k === 'agent_tls' ? String(values[k]) : k === 'packs' ? JSON.stringify(values[k]).slice(1, -1) : JSON.stringify(values[k] ?? ''))));
   const loaded = loadConfig(configFile, env);
   if (!loaded.ok) {
     for (const p of loaded.problems) opts.io.stderr.write(`  ${p.file}:${p.line}:${p.col}: ${p.code} ${p.message}\n`);

@@ -57,6 +57,10 @@ export function createStripeApi(): FakeApi {
       available: [{ amount: 1_254_300, currency: 'usd', source_types: { card: 1_254_300 } }],
       pending: [{ amount: 86_200, currency: 'usd', source_types: { card: 86_200 } }],
     } }) },
+    // Empty lists for the finance-reporting pack's reads (issue 7): the shape of a Stripe list object.
+    ...(['balance_transactions', 'invoices', 'reporting/report_runs'] as const).map((name) => ({
+      method: 'GET', template: `/v1/${name}`, handler: () => ({ status: 200, json: { object: 'list', url: `/v1/${name}`, has_more: false, data: [] } }),
+    })),
     { method: 'GET', template: '/v1/customers/{id}', handler: (_req, p) => {
       const c = customers.get(p.id ?? '');
       if (c === undefined) return missing('customer', p.id ?? '');

@@ -90,6 +90,10 @@ export function createZendeskApi(): FakeApi {
       tickets.set(t.id, copy);
       return { status: 200, json: { ticket: copy, audit: audit(copy, events) } };
     } },
+    // The agent's own requester, for the support pack's user reads (issue 7).
+    { method: 'GET', template: '/api/v2/users/{id}.json?', handler: (_req, p) => (p.id === '7001'
+      ? { status: 200, json: { user: { id: 7001, name: 'Dana Customer', email: 'dana@customer.example', role: 'end-user', active: true, suspended: false } } }
+      : zdError(404, 'RecordNotFound', 'Not found')) },
     { method: 'POST', template: '/api/v2/tickets.json?', handler: (req) => {
       const read = readTicket(req.body);
       if ('reply' in read) return read.reply;
