@@ -1,7 +1,7 @@
 /**
  * Chron benchmarks (issue 3 item 8). Not a test: run `npx tsc -p tsconfig.json && node dist/bench/chron-bench.js [--entries N]`.
  * Measures, on a fresh temp database each run:
- *  1. durable appends/s with group commit (many appends in flight) vs one transaction per entry (each append awaited);
+ *  1. durable appends/s with group commit (64, 256, 4,096 appends in flight) vs one transaction per entry (each append awaited);
  *  2. at N entries (default 1,000,000): database bytes per entry, inclusion and consistency proof generation time;
  *  3. export + offline verify throughput over the whole log.
  * Results go to stdout as a Markdown table; bench/README.md ("Chron") records a run.
@@ -20,6 +20,7 @@ const { values } = parseArgs({ options: { entries: { type: 'string', default: '1
 const N = Number(values.entries);
 const dir = mkdtempSync(join(tmpdir(), 'chron-bench-'));
 const rows: [string, string][] = [];
+const json: Record<string, number> = {};
 const record = (i: number): Record<string, unknown> => ({
   type: 'chron.decision/v1', decision_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, request_id: `r-${i}`,
   time: new Date(1_767_225_600_000 + i).toISOString(), agent: 'devops-bot', aiorg: 'engineering', anchor: 'eng-lead@acme.com',
@@ -53,17 +54,23 @@ async function main(): Promise<void> {
     rows.push(['durable appends/s, one transaction per entry (serial, 2,000)', `${Math.round(n / (el / 1000)).toLocaleString('en-US')} /s (${(el / n).toFixed(2)} ms each)`]);
     await log.close();
   }
-  // 1b. Group commit: 256 appends in flight at any time.
-  {
-    const log = await open('group');
+  // 1b. Group commit: 64 (what a gateway at 64 connections keeps in flight), 256 and 4,096 appends in flight.
+  for (const inFlight of [64, 256, 4096]) {
+    const log = await open(`group-${inFlight}`);
     const n = 50_000;
     const t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     let next = 0;
     const worker = async (): Promise<void> => { while (next < n) await log.append(record(next++)); };
-    await Promise.all(Array.from({ length: 256 }, worker));
+    await Promise.all(Array.from({ length: inFlight }, worker));
     const el = ms(t0);
+    const cpu = process.cpuUsage(cpu0);
     const st = log.stats();
-    rows.push(['durable appends/s, group commit (256 in flight, 50,000)', `${Math.round(n / (el / 1000)).toLocaleString('en-US')} /s (${st.transactions.toLocaleString('en-US')} transactions, ${(st.appends / st.transactions).toFixed(1)} entries each)`]);
+    const perS = n / (el / 1000);
+    const cpuUs = (cpu.user + cpu.system) / n;
+    json[`groupCommit${inFlight}CpuUs`] = cpuUs;
+    json[`groupCommit${inFlight}PerS`] = perS;
+    rows.push([`durable appends/s, group commit (${inFlight.toLocaleString('en-US')} in flight, 50,000)`, `${Math.round(perS).toLocaleString('en-US')} /s (${st.transactions.toLocaleString('en-US')} transactions, ${(st.appends / st.transactions).toFixed(1)} entries each; CPU ${cpuUs.toFixed(1)} µs per entry, all threads)`]);
     await log.close();
   }
   // 2. A log of N entries.
@@ -73,6 +80,7 @@ async function main(): Promise<void> {
   for (let base = 0; base < N; base += chunk) {
     await Promise.all(Array.from({ length: Math.min(chunk, N - base) }, (_, i) => log.append(record(base + i))));
   }
+  json.fillPerS = N / (ms(t0) / 1000);
   rows.push([`fill ${N.toLocaleString('en-US')} entries (8,192 in flight)`, `${(ms(t0) / 1000).toFixed(1)} s, ${Math.round(N / (ms(t0) / 1000)).toLocaleString('en-US')} /s`]);
   await log.checkpoint();
   const sample = Buffer.byteLength(JSON.stringify(record(N >> 1)));
@@ -84,6 +92,7 @@ async function main(): Promise<void> {
     times.push(ms(t));
   }
   times.sort((a, b) => a - b);
+  json.inclusionMedianMs = times[100] ?? Number.NaN;
   rows.push([`inclusion proof at ${N.toLocaleString('en-US')} (200 random indices)`, `median ${times[100]?.toFixed(3)} ms, p99 ${times[198]?.toFixed(3)} ms`]);
   const ct: number[] = [];
   for (let k = 1; k <= 100; k++) {
@@ -111,7 +120,7 @@ async function main(): Promise<void> {
   rows.push([`verify ${N.toLocaleString('en-US')} entries offline`, `${(verifyMs / 1000).toFixed(1)} s, ${Math.round(N / (verifyMs / 1000)).toLocaleString('en-US')} entries/s`]);
 
   process.stdout.write(`| measurement | result |\n|---|---|\n${rows.map(([a, b]) => `| ${a} | ${b} |`).join('\n')}\n`);
-  process.stdout.write(`\nnode ${process.version}, ${process.platform}/${process.arch}, temp dir ${values.keep === true ? dir : '(removed)'}\n`);
+  process.stdout.write(`\nnode ${process.version}, ${process.platform}/${process.arch}, temp dir ${values.keep === true ? dir : '(removed)'}\nBENCH_JSON ${JSON.stringify(json)}\n`);
 }
 
 main().finally(() => {

@@ -1,5 +1,5 @@
 /**
- * Policy engine benchmark (issue 5 item 7): compile time and per-request evaluate cost for 10 vs
+ * Policy engine benchmark (issue 5 item 7): compile time and per-request evaluate cost for 10, 1,000 and
  * 10,000 rules, and strict body parse throughput. Prints a markdown table.
  * Reproduce: `npx tsc -p tsconfig.json && node dist/bench/rules-bench.js`
  */
@@ -51,17 +51,21 @@ const row = (what: string, value: string): void => { rows.push(`| ${what} | ${va
 
 const review = parseBody('json', new TextEncoder().encode('{"event":"COMMENT","body":"looks good"}'), 'application/json');
 if (!review.ok) throw new Error('bench body does not parse');
-for (const n of [10, 10_000]) {
+const evalUs: Record<string, Record<string, number>> = {};
+for (const n of [10, 1_000, 10_000]) {
   const { set, ms } = compile(n);
   row(`compile ${n.toLocaleString('en')} rules`, `${ms.toFixed(1)} ms`);
   const hit = facts('GET', '/repos/org5/repo0/pulls/7');
   const deny = facts('PUT', '/repos/ORG3/repo0/pulls/7/merge');
   const body = facts('POST', '/repos/org2/repo0/pulls/7/reviews', { body: review.body });
   const miss = facts('GET', '/users/octocat');
-  row(`evaluate, ${n.toLocaleString('en')} rules, allow by \`/**\` template`, `${perCall(() => set.evaluate(hit)).toFixed(2)} µs`);
-  row(`evaluate, ${n.toLocaleString('en')} rules, deny wins (case-folded path)`, `${perCall(() => set.evaluate(deny)).toFixed(2)} µs`);
-  row(`evaluate, ${n.toLocaleString('en')} rules, JSON body condition`, `${perCall(() => set.evaluate(body)).toFixed(2)} µs`);
-  row(`evaluate, ${n.toLocaleString('en')} rules, no match`, `${perCall(() => set.evaluate(miss)).toFixed(2)} µs`);
+  const cases: [string, string, RequestFacts][] = [['allow', 'allow by `/**` template', hit], ['deny', 'deny wins (case-folded path)', deny], ['json', 'JSON body condition', body], ['miss', 'no match', miss]];
+  evalUs[n] = {};
+  for (const [key, what, f] of cases) {
+    const us = perCall(() => set.evaluate(f));
+    (evalUs[n] as Record<string, number>)[key] = us;
+    row(`evaluate, ${n.toLocaleString('en')} rules, ${what}`, `${us.toFixed(2)} µs`);
+  }
 }
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -74,4 +78,4 @@ row(`parseBody json, ${(json1m.length / 1048576).toFixed(2)} MiB`, `${(perCall((
 row(`parseBody form, 42 pairs`, `${perCall(() => parseBody('form', form, 'application/x-www-form-urlencoded'), 5_000).toFixed(1)} µs`);
 row('parseBody graphql, one query with variables', `${perCall(() => parseBody('graphql', gql, 'application/json'), 5_000).toFixed(1)} µs`);
 
-process.stdout.write(`Node ${process.version}, ${process.platform}/${process.arch}\n\n| measurement | result |\n|---|---|\n${rows.join('\n')}\n`);
+process.stdout.write(`Node ${process.version}, ${process.platform}/${process.arch}\n\n| measurement | result |\n|---|---|\n${rows.join('\n')}\nBENCH_JSON ${JSON.stringify({ evalUs })}\n`);

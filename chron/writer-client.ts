@@ -110,8 +110,10 @@ export class WriterClient {
     const id = this.#next++;
     this.#inFlight.set(id, batch);
     this.#stats.transactions += 1;
-    const msg: WriterRequest = { type: 'append', batch: id, data: batch.map((p) => p.data), recordIds: batch.map((p) => p.recordId) };
-    this.#worker.postMessage(msg);
+    const { views, buffer } = packBatch(batch);
+    const msg: WriterRequest = { type: 'append', batch: id, data: views, recordIds: batch.map((p) => p.recordId) };
+    // Transferred, not cloned: one move of the whole batch instead of a structured clone per entry.
+    this.#worker.postMessage(msg, [buffer]);
   }
 
   #request(msg: WriterRequest & { req: number }): Promise<WriterReply> {
@@ -177,3 +179,22 @@ export class WriterClient {
 
 /** Largest number of entries one group commit carries. */
 const MAX_BATCH = 2048;
+
+/**
+ * Copies the entries of a batch into one fresh ArrayBuffer (never Buffer's shared pool, which must not
+ * be transferred) and returns a view per entry. The caller's bytes are left untouched.
+ */
+function packBatch(batch: readonly Pending[]): { views: Uint8Array[]; buffer: ArrayBuffer } {
+  let total = 0;
+  for (const p of batch) total += p.data.byteLength;
+  const buffer = new ArrayBuffer(total);
+  const all = new Uint8Array(buffer);
+  const views: Uint8Array[] = [];
+  let at = 0;
+  for (const p of batch) {
+    all.set(p.data, at);
+    views.push(all.subarray(at, at + p.data.byteLength));
+    at += p.data.byteLength;
+  }
+  return { views, buffer };
+}

@@ -18,7 +18,7 @@ import { signCheckpoint } from './checkpoint.js';
 import { ChronError, isChronError } from './errors.js';
 import { Frontier } from './frontier.js';
 import { signerFromJwk } from './keys.js';
-import { leafHash } from './merkle-hash.js';
+import { HASH_SIZE, leafHash } from './merkle-hash.js';
 import { rangeRoot, type SubtreeReader } from './merkle-proofs.js';
 import { MAX_ENTRIES, SCHEMA_SQL, STORE_FORMAT, subtreeId, type WriterInit, type WriterReply, type WriterRequest } from './store-schema.js';
 
@@ -45,8 +45,10 @@ function serve(): void {
   // Publish every verifier key ever used, so `chron export` can write DIR/vkey without the private key.
   const addVkey = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
   for (const s of signers) addVkey.run(`vkey ${s.vkey.split('+').slice(0, 2).join('+')}`, s.vkey);
-  const insertEntry = db.prepare('INSERT INTO entries (idx, leaf_hash, data, record_id) VALUES (?, ?, ?, ?)');
-  const insertSubtree = db.prepare('INSERT INTO subtrees (id, hash) VALUES (?, ?)');
+  // Multi-row INSERTs: one statement step per ROWS entries instead of one per entry (≈ 2× less
+  // writer CPU per entry in bench/chron-bench). Statements are prepared once per row count.
+  const insertEntries = multiRowInsert(db, 'INSERT INTO entries (idx, leaf_hash, data, record_id) VALUES ', '(?, ?, ?, ?)');
+  const insertSubtrees = multiRowInsert(db, 'INSERT INTO subtrees (id, hash) VALUES ', '(?, ?)');
   const insertCheckpoint = db.prepare('INSERT INTO checkpoints (tree_size, root_hash, note, created_ms) VALUES (?, ?, ?, ?)');
   const lastCheckpoint = db.prepare('SELECT tree_size, root_hash FROM checkpoints ORDER BY seq DESC LIMIT 1');
 
@@ -54,14 +56,23 @@ function serve(): void {
     syncFrontier();
     if (frontier.size + data.length > MAX_ENTRIES) throw new ChronError('ERR_CHRON_WRITE', 'log is full (2^40 entries)');
     const first = frontier.size;
+    // All leaf hashes of the batch in one buffer, transferred back to the client with the reply.
+    const packed = new Uint8Array(new ArrayBuffer(data.length * HASH_SIZE));
     const hashes: Uint8Array[] = [];
+    const entryRows: unknown[] = [];
+    const subtreeRows: unknown[] = [];
     data.forEach((bytes, i) => {
+      // The frontier keeps `leaf`; the reply gets a copy in `packed`, whose buffer is transferred (detached here).
       const leaf = leafHash(bytes);
-      insertEntry.run(frontier.size, leaf, bytes, recordIds[i] ?? null);
-      for (const s of frontier.append(leaf)) insertSubtree.run(subtreeId(s.level, s.index), s.hash);
-      hashes.push(leaf);
+      const copy = packed.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
+      copy.set(leaf);
+      entryRows.push(frontier.size, leaf, bytes, recordIds[i] ?? null);
+      for (const st of frontier.append(leaf)) subtreeRows.push(subtreeId(st.level, st.index), st.hash);
+      hashes.push(copy);
     });
-    return { first, hashes };
+    insertEntries(entryRows, 4);
+    insertSubtrees(subtreeRows, 2);
+    return { first, hashes, buffer: packed.buffer as ArrayBuffer };
   });
 
   const checkpointNow = db.transaction((nowMs: number) => {
@@ -84,8 +95,8 @@ function serve(): void {
     switch (m.type) {
       case 'append':
         try {
-          const { first, hashes } = appendBatch.immediate(m.data, m.recordIds);
-          reply({ type: 'appended', batch: m.batch, first, leafHashes: hashes });
+          const { first, hashes, buffer } = appendBatch.immediate(m.data, m.recordIds);
+          port.postMessage({ type: 'appended', batch: m.batch, first, leafHashes: hashes } satisfies WriterReply, [buffer]);
         } catch (err) {
           resetFrontier();
           reply({ type: 'append-failed', batch: m.batch, ...describe(err) });
@@ -107,6 +118,32 @@ function serve(): void {
         return;
     }
   });
+}
+
+/** Rows per multi-row INSERT statement (SQLite allows 32,766 parameters; 64 × 4 stays far below). */
+const ROWS = 64;
+
+/**
+ * Returns an inserter for `prefix` + `tuple` rows: given a flat parameter list of `width` values per row,
+ * it runs one statement per ROWS rows (and one for the rest), each prepared once and cached by row count.
+ */
+function multiRowInsert(d: Database.Database, prefix: string, tuple: string): (params: unknown[], width: number) => void {
+  const byRows = new Map<number, Database.Statement>();
+  const statement = (rows: number): Database.Statement => {
+    let st = byRows.get(rows);
+    if (st === undefined) {
+      st = d.prepare(prefix + Array.from({ length: rows }, () => tuple).join(', '));
+      byRows.set(rows, st);
+    }
+    return st;
+  };
+  return (params, width) => {
+    const rows = params.length / width;
+    for (let r = 0; r < rows; r += ROWS) {
+      const n = Math.min(ROWS, rows - r);
+      statement(n).run(params.slice(r * width, (r + n) * width));
+    }
+  };
 }
 
 function openWritable(i: WriterInit): Database.Database {
