@@ -117,6 +117,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
         ...(iss.key_files ? { keyFiles: iss.key_files.map(path) } : {}),
         ...(iss.jwks ? { jwks: { url: iss.jwks.url, cooldownMs: iss.jwks.cooldown_ms ?? 30_000, cacheMaxAgeMs: iss.jwks.cache_max_age_ms ?? 600_000, timeoutMs: iss.jwks.timeout_ms ?? 5_000 } } : {}),
         clockToleranceS: tolerance,
+        ...(iss.max_token_age_s !== undefined ? { maxTokenAgeS: iss.max_token_age_s } : {}),
       })),
     },
     aiorgs: raw.aiorgs,
@@ -218,7 +219,7 @@ export interface RawConfig {
   approvals?: unknown;
   reload?: { watch_interval_ms?: number };
   limits?: { max_header_bytes?: number; max_body_bytes?: number; request_timeout_ms?: number; max_token_bytes?: number; max_concurrent_per_agent?: number; shutdown_grace_ms?: number };
-  identity: { clock_tolerance_s?: number; issuers: { issuer: string; audience: string | string[]; algorithms: string[]; key_files?: string[]; jwks?: { url: string; cooldown_ms?: number; cache_max_age_ms?: number; timeout_ms?: number } }[] };
+  identity: { clock_tolerance_s?: number; issuers: { issuer: string; audience: string | string[]; algorithms: string[]; key_files?: string[]; max_token_age_s?: number; jwks?: { url: string; cooldown_ms?: number; cache_max_age_ms?: number; timeout_ms?: number } }[] };
   aiorgs: { id: string; description?: string }[];
   upstreams: { name: string; mount: string; target: string; aiorgs: string[]; path_case?: 'sensitive' | 'insensitive'; timeout_ms?: number; connect_timeout_ms?: number; ca_file?: string; hosts?: string[]; listen_port?: number; credential: { header: string; format: string; env?: string; file?: string } }[];
   agents: { id: string; aiorg: string; anchor: string; description?: string; require_client_cert?: boolean; skills?: { name: string; range: string }[] }[];

@@ -73,6 +73,12 @@ export function checkReferences(src: YamlSource, raw: RawConfig): ConfigProblem[
       out.push({ ...src.locate(['agents', i, 'require_client_cert']), code: 'ERR_CONFIG_VALUE', message: '"require_client_cert" needs listeners.agent.tls.client_ca_file (mTLS)' });
     }
   });
+  raw.identity.issuers.forEach((iss, i) => {
+    if (!iss.jwks) return;
+    const u = new URL(iss.jwks.url);
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+    if (u.protocol !== 'https:' && !loopback) out.push({ ...src.locate(['identity', 'issuers', i, 'jwks', 'url']), code: 'ERR_CONFIG_VALUE', message: '"jwks.url" must be https (plain http only to a loopback host)' });
+  });
   const base = dirname(resolve(src.file));
   raw.identity.issuers.forEach((iss, i) => (iss.key_files ?? []).forEach((f, j) => {
     if (!existsSync(isAbsolute(f) ? f : resolve(base, f))) out.push({ ...src.locate(['identity', 'issuers', i, 'key_files', j]), code: 'ERR_CONFIG_KEY_FILE', message: `key file "${f}" does not exist` });

@@ -97,6 +97,7 @@ export const configSchema = {
               audience: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }] },
               algorithms: { type: 'array', minItems: 1, items: { enum: ['EdDSA', 'Ed25519', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] } },
               key_files: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+              max_token_age_s: { type: 'integer', minimum: 1, maximum: 31536000 },
               jwks: {
                 type: 'object', additionalProperties: false, required: ['url'],
                 properties: {

@@ -1,5 +1,6 @@
 import type { HttpMethod, RuleSpec } from '../../rules/index.js';
 import type { ApprovalsConfig } from '../approvals/config.js';
+import type { IssuerConfig } from '../identity/types.js';
 
 /** A listener address. Port 0 picks a free port (tests). */
 export interface ListenerConfig { readonly host: string; readonly port: number }
@@ -45,15 +46,8 @@ export interface AgentConfig {
 /** An agent-to-upstream rule set, groups already expanded to agent ids. */
 export interface PolicyConfig { readonly agents: readonly string[]; readonly upstream: string; readonly rules: readonly RuleSpec[] }
 
-/** Token issuer, as handed to gateway/identity. */
-export interface IssuerEntry {
-  readonly issuer: string;
-  readonly audience: readonly string[];
-  readonly algorithms: readonly string[];
-  readonly keyFiles?: readonly string[];
-  readonly jwks?: { readonly url: string; readonly cooldownMs: number; readonly cacheMaxAgeMs: number; readonly timeoutMs: number };
-  readonly clockToleranceS: number;
-}
+/** Token issuer, as handed to gateway/identity (one definition, owned there). */
+export type IssuerEntry = IssuerConfig;
 
 /** The whole validated, defaulted and frozen gateway configuration. */
 export interface GatewayConfig {

@@ -185,3 +185,15 @@ test('loadConfig – unreadable file → ERR_CONFIG_READ', () => {
   assert.equal(r.ok, false);
   assert.equal(!r.ok && r.problems[0]?.code, 'ERR_CONFIG_READ');
 });
+
+test('loadConfig – a plain-http JWKS URL to a non-loopback host → ERR_CONFIG_VALUE', (t) => {
+  const text = base().replace('      key_files: [issuer.jwk]', '      jwks: { url: "http://idp.example/jwks.json" }');
+  const ps = problems(load(t, text).result);
+  assert.ok(ps.some((p) => p.code === 'ERR_CONFIG_VALUE' && p.message.includes('jwks.url')), JSON.stringify(ps));
+});
+
+test('loadConfig – max_token_age_s reaches the issuer config', (t) => {
+  const { result } = load(t, base().replace('      key_files: [issuer.jwk]', '      key_files: [issuer.jwk]\n      max_token_age_s: 900'));
+  assert.ok(result.ok);
+  assert.equal(result.config.identity.issuers[0]?.maxTokenAgeS, 900);
+});
