@@ -21,7 +21,7 @@ export interface ForwardRequest {
 /** How a forward ended. `headersSent` tells whether the agent already got the upstream's status line. */
 export type ForwardOutcome =
   | { ok: true; status: number; upstreamMs: number }
-  | { ok: false; reason: 'upstream_unreachable' | 'upstream_timeout'; headersSent: boolean; upstreamMs: number };
+  | { ok: false; reason: 'upstream_unreachable' | 'upstream_timeout' | 'body_too_large'; headersSent: boolean; upstreamMs: number };
 
 /**
  * Sends canonical requests to upstreams through one keep-alive undici Pool per upstream (the only importer
@@ -75,7 +75,9 @@ export class Forwarder {
       return { ok: true, status: answer.statusCode, upstreamMs: performance.now() - started };
     } catch (err) {
       const timeout = err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError;
-      return { ok: false, reason: timeout ? 'upstream_timeout' : 'upstream_unreachable', headersSent: res.headersSent, upstreamMs: performance.now() - started };
+      // A streamed body that outgrew limits.max_body_bytes: the upstream saw an aborted request, never a whole one.
+      const tooLarge = (err as { code?: string }).code === 'ERR_BODY_TOO_LARGE';
+      return { ok: false, reason: tooLarge ? 'body_too_large' : timeout ? 'upstream_timeout' : 'upstream_unreachable', headersSent: res.headersSent, upstreamMs: performance.now() - started };
     }
   }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { openChronReadonly } from '../../chron/index.js';
 import { startHarness } from '../helpers/harness.js';
@@ -76,4 +77,21 @@ test('operations – close() lets an in-flight request finish, then signs a fina
   t.after(() => after.close());
   assert.ok(after.checkpoints().length > before, 'a final checkpoint was signed');
   assert.equal(after.checkpoints().at(-1)?.treeSize, after.treeSize(), 'the final checkpoint covers every entry');
+});
+
+test('operations – a streamed (chunked) body larger than max_body_bytes → 413 body_too_large, recorded; the upstream never gets it whole', async (t) => {
+  const h = await startHarness(t, { limits: 'limits: { max_body_bytes: 1024 }' });
+  const token = await h.token('a1');
+  const big = Buffer.alloc(64 * 1024, 'a');
+  const res = await request(`${h.gw.agentUrl}/github/repos/acme/app/issues/1/comments`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: Readable.from([big]),
+  });
+  const body = await res.body.json() as { reason: string };
+  assert.equal(res.statusCode, 413);
+  assert.equal(body.reason, 'body_too_large');
+  assert.equal(h.upstream.received.filter((r) => r.body.length >= big.length).length, 0);
+  const declared = await request(`${h.gw.agentUrl}/github/repos/acme/app/issues/1/comments`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: big });
+  assert.equal(declared.statusCode, 413, 'a declared Content-Length over the limit is refused before anything is forwarded');
+  await declared.body.dump();
 });
