@@ -10,6 +10,9 @@ import { canonicalMethod } from './canonical/method.js';
 import { canonicalTarget, queryPairs } from './canonical/target.js';
 import type { AgentConfig, GatewayConfig, UpstreamConfig } from './config/types.js';
 import type { Forwarder } from './forward.js';
+import { upgrades } from './listeners.js';
+import type { WebsocketForwarder } from './websocket.js';
+import type { Socket } from 'node:net';
 import type { Authenticator } from './identity/index.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -35,6 +38,7 @@ export interface AgentHandlerDeps {
   readonly router: Router;
   readonly chron: Chron;
   readonly forwarder: Forwarder;
+  readonly ws: WebsocketForwarder;
   readonly approvals?: Approvals;
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
@@ -73,7 +77,7 @@ const LIMIT_REASONS = new Set(['too_many_requests', 'body_too_large', 'headers_t
  * → decide 403 → record 503 → forward 502/504. Every exit, ALLOW or not, is a durable Chron entry first.
  */
 export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const { chron, forwarder, router, log, metrics, approvals } = deps;
+  const { chron, forwarder, ws, router, log, metrics, approvals } = deps;
   const active = new Map<string, number>();
 
   return (req, res) => {
@@ -100,7 +104,7 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     const upstream = routed.upstream;
     entry.upstream = upstream.name;
     entry.path = routed.rest;
-    const headers = canonicalHeaders(req.rawHeaders, upstream.credential.header);
+    const headers = canonicalHeaders(req.rawHeaders, upstream.credential.header, upstream.websocket && m.method === 'GET');
     if (!headers.ok) return reject(c, headers.reason);
     // A body on GET/HEAD has no defined meaning (RFC 9110 §9.3.1): refuse it rather than forward what no rule saw.
     if ((m.method === 'GET' || m.method === 'HEAD') && (headers.facts.chunked || (headers.facts.contentLength ?? 0) > 0)) return reject(c, 'body_not_allowed');
@@ -191,6 +195,16 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     }
     if (refusedSockets.has(req.socket)) return;
     answeredSockets.add(req.socket);
+    const upgrade = headers.websocket ? upgrades.get(req) : undefined;
+    if (upgrade) {
+      // The decision is durable: hand the connection to the websocket proxy with the canonical request.
+      res.detachSocket(upgrade.socket as Socket);
+      ws.forward({ upstream, pathAndQuery: path + (rawQuery ? `?${rawQuery}` : ''), headers: headers.forward, requestId: entry.request_id }, req, upgrade.socket, upgrade.head,
+        () => metrics.upstreamError(upstream.name, 'upstream_unreachable'));
+      observe(decided, performance.now() - c.started, undefined);
+      log.info({ msg: 'request', request_id: entry.request_id, agent: agent.id, upstream: upstream.name, effect: 'allow', rule: decided.rule_id, status: 101 });
+      return;
+    }
     const abort = new AbortController();
     res.once('close', () => { if (!res.writableFinished) abort.abort(); });
     const hasBody = body !== null || headers.contentLength !== undefined || headers.chunked;

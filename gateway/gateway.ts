@@ -7,6 +7,7 @@ import { createAgentHandler, type PolicyState } from './agent-handler.js';
 import { createClientErrorHandler } from './client-error.js';
 import type { GatewayConfig } from './config/types.js';
 import { Forwarder } from './forward.js';
+import { WebsocketForwarder } from './websocket.js';
 import { createAuthenticator, type Authenticator } from './identity/index.js';
 import { createAgentServer, listen, stop, urlOf } from './listeners.js';
 import type { Logger } from './log.js';
@@ -66,6 +67,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
   // and answers 503 until the log works again.
   const { chron, writeFirst } = observedChron(opened, metrics, health, { type: 'chron.policy/v1', event: 'loaded', time: new Date(now()).toISOString(), policy_digest: policySet.digest, previous_digest: null, changed: true });
   const forwarder = new Forwarder(config.upstreams, secrets);
+  const ws = new WebsocketForwarder(secrets);
   const router = new Router(config.upstreams);
   const approvals = config.approvals ? await createApprovals({
     config: config.approvals, chron, agents: config.agents, now,
@@ -78,7 +80,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     // The policy tests beside each rule file must pass before a new version is swapped in.
     verify: (s) => policyTestProblems(s.config, s.policySet) as ConfigProblem[] });
 
-  const handler = createAgentHandler({ state: () => state, router, chron, forwarder, log, metrics, now, ...(approvals ? { approvals } : {}) });
+  const handler = createAgentHandler({ state: () => state, router, chron, forwarder, ws, log, metrics, now, ...(approvals ? { approvals } : {}) });
   const onClientError = createClientErrorHandler({ chron, log, now, policyDigest: () => state.policySet.digest });
   const tlsConfig = config.listeners.agent.tls;
   const tls = tlsConfig && createServerTls({
@@ -127,6 +129,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
       tls?.close();
       await Promise.all([stop(agentServer, config.limits.shutdownGraceMs), stop(adminServer, 1_000), ...upstreamServers.map((x) => stop(x.server, config.limits.shutdownGraceMs))]);
       await forwarder.close();
+      ws.close();
       approvals?.close();
       await chron.close();
     })()),

@@ -5,6 +5,12 @@ import type { Duplex } from 'node:stream';
 import type { GatewayConfig } from './config/types.js';
 import type { ServerTls } from './tls/server-tls.js';
 
+/** Upgraded (websocket) connections per server: Node stops tracking them after the upgrade, stop() ends them. */
+const upgradedSockets = new WeakMap<Server, Set<Duplex>>();
+
+/** Upgrade requests in flight: their raw socket and the bytes that followed the head. */
+export const upgrades = new WeakMap<IncomingMessage, { socket: Duplex; head: Buffer }>();
+
 /**
  * Creates one agent-facing server (HTTP, or HTTPS when `tls` is given) with the strict parser, the
  * configured header and timeout limits, `clientError` for requests the parser refuses, and CONNECT routed
@@ -21,6 +27,18 @@ export function createAgentServer(config: GatewayConfig, tls: ServerTls | undefi
   const server: Server = tls ? createHttpsServer({ ...options, ...tls.options() }, handler) : createServer(options, handler);
   tls?.attach(server as HttpsServer);
   server.on('clientError', onClientError);
+  // An upgrade request lives the same life as any request; the handler finds its socket and head here.
+  const open = new Set<Duplex>();
+  upgradedSockets.set(server, open);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    upgrades.set(req, { socket, head });
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.once('finish', () => socket.end());
+    server.emit('request', req, res);
+  });
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     const res = new ServerResponse(req);
     res.assignSocket(socket as Socket);
@@ -42,7 +60,10 @@ export function listen(server: Server, host: string, port: number): Promise<void
 export function stop(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) { resolve(); return; }
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      for (const s of upgradedSockets.get(server) ?? []) s.destroy();
+    }, graceMs);
     timer.unref();
     server.close(() => { clearTimeout(timer); resolve(); });
     server.closeIdleConnections();

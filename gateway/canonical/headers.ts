@@ -22,6 +22,8 @@ export interface HeaderFacts {
   readonly contentLength: number | undefined;
   readonly chunked: boolean;
   readonly contentType: string | undefined;
+  /** A websocket upgrade (GET + `Upgrade: websocket`) on an upstream that allows it. */
+  readonly websocket: boolean;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'http2-settings']);
@@ -36,7 +38,7 @@ const SINGLETON = new Set(['host', 'authorization', 'content-length', 'content-t
  * Inspects `rawHeaders` (Node's flat [name, value, …] list, which keeps duplicates that `req.headers`
  * folds). `credentialHeader` is the upstream's injected-credential header, also stripped if the client sent it.
  */
-export function canonicalHeaders(rawHeaders: readonly string[], credentialHeader: string | undefined): { ok: true; facts: HeaderFacts } | { ok: false; reason: HeaderReason } {
+export function canonicalHeaders(rawHeaders: readonly string[], credentialHeader: string | undefined, allowWebsocket = false): { ok: true; facts: HeaderFacts } | { ok: false; reason: HeaderReason } {
   const all = new Map<string, string[]>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] as string).toLowerCase();
@@ -47,7 +49,11 @@ export function canonicalHeaders(rawHeaders: readonly string[], credentialHeader
   }
   for (const name of SINGLETON) if ((all.get(name)?.length ?? 0) > 1) return { ok: false, reason: name === 'content-length' || name === 'transfer-encoding' ? 'ambiguous_framing' : 'duplicate_header' };
   for (const name of METHOD_OVERRIDE) if (all.has(name)) return { ok: false, reason: 'method_override' };
-  if (all.has('upgrade') || all.has('http2-settings')) return { ok: false, reason: 'upgrade_not_allowed' };
+  // Upgrades bypass policy after the 101 (CASES.md H09, H10): only a websocket upgrade, only where the
+  // upstream allows it, and then the upgrade request itself is decided and recorded like any other.
+  const upgrade = all.get('upgrade');
+  const websocket = allowWebsocket && upgrade?.length === 1 && upgrade[0]?.trim().toLowerCase() === 'websocket' && !all.has('http2-settings');
+  if ((upgrade !== undefined || all.has('http2-settings')) && !websocket) return { ok: false, reason: 'upgrade_not_allowed' };
 
   const te = all.get('transfer-encoding')?.[0];
   const cl = all.get('content-length')?.[0];
@@ -79,6 +85,7 @@ export function canonicalHeaders(rawHeaders: readonly string[], credentialHeader
       contentLength: cl === undefined ? undefined : Number(cl.trim()),
       chunked: te !== undefined,
       contentType: all.get('content-type')?.[0],
+      websocket,
     },
   };
 }

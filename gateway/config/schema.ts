@@ -131,6 +131,7 @@ export const configSchema = {
           ca_file: { type: 'string', minLength: 1 },
           hosts: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$' } },
           listen_port: { type: 'integer', minimum: 0, maximum: 65535 },
+          websocket: { type: 'boolean' },
           credential: {
             type: 'object', additionalProperties: false, required: ['header', 'format'],
             properties: {

@@ -29,6 +29,8 @@ export interface UpstreamConfig {
   readonly hosts: readonly string[];
   /** An extra agent listener port whose every request goes to this upstream (clients that take only host:port). */
   readonly listenPort?: number;
+  /** Websocket upgrades are allowed (decided and recorded first, then proxied); default false. */
+  readonly websocket: boolean;
   /** PEM CA bundle that replaces the system roots for this upstream's TLS. */
   readonly caFile?: string;
 }
