@@ -43,6 +43,8 @@ export interface AgentHandlerDeps {
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   readonly now: () => number;
+  /** True once shutdown began: requests still arriving on open connections are refused (503, recorded). */
+  readonly draining: () => boolean;
 }
 
 /** The header an agent names its approval session with (docs/approvals.md). */
@@ -93,6 +95,7 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     const c: Ctx = { req, res, s, started: performance.now(), entry: baseEntry(s, req.method ?? '', req.url ?? '') };
     const { entry } = c;
 
+    if (deps.draining()) return reject(c, 'shutting_down');
     // accept + canonicalize + route
     const m = canonicalMethod(req.method ?? '');
     if (!m.ok) return reject(c, m.reason);

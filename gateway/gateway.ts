@@ -62,6 +62,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     return last ? (now() - last.createdMs) / 1000 : Number.NaN;
   });
   const health = { writable: true };
+  let draining = false;
   // The policy load is recorded before any decision made under it: here, or — when Chron cannot write at
   // start — just ahead of the first entry that can be written (observedChron), so the gateway still starts
   // and answers 503 until the log works again.
@@ -80,7 +81,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     // The policy tests beside each rule file must pass before a new version is swapped in.
     verify: (s) => policyTestProblems(s.config, s.policySet) as ConfigProblem[] });
 
-  const handler = createAgentHandler({ state: () => state, router, chron, forwarder, ws, log, metrics, now, ...(approvals ? { approvals } : {}) });
+  const handler = createAgentHandler({ state: () => state, router, chron, forwarder, ws, log, metrics, now, draining: () => draining, ...(approvals ? { approvals } : {}) });
   const onClientError = createClientErrorHandler({ chron, log, now, policyDigest: () => state.policySet.digest });
   const tlsConfig = config.listeners.agent.tls;
   const tls = tlsConfig && createServerTls({
@@ -124,6 +125,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     reload: () => reloader.reload(),
     policyDigest: () => state.policySet.digest,
     close: () => (closing ??= (async () => {
+      draining = true;
       reloader.close();
       clearInterval(gauge);
       tls?.close();

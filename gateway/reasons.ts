@@ -73,6 +73,7 @@ export const REASONS = {
   allowed_by_rule: { status: 200, stage: 'decide', text: 'an allow rule matched and no deny rule did' },
   // record (503)
   chron_unavailable: { status: 503, stage: 'record', text: 'the decision could not be made durable in Chron; nothing was forwarded' },
+  shutting_down: { status: 503, stage: 'accept', text: 'the gateway is shutting down; retry on another replica' },
   // forward (502/504)
   upstream_unreachable: { status: 502, stage: 'forward', text: 'the upstream refused, reset or failed the connection' },
   upstream_timeout: { status: 504, stage: 'forward', text: 'the upstream did not answer within its timeout_ms' },

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import { Agent, Client, request } from 'undici';
 import { openChronReadonly } from '../../chron/index.js';
 import { startHarness } from '../helpers/harness.js';
 
@@ -94,4 +94,37 @@ test('operations – a streamed (chunked) body larger than max_body_bytes → 41
   const declared = await request(`${h.gw.agentUrl}/github/repos/acme/app/issues/1/comments`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: big });
   assert.equal(declared.statusCode, 413, 'a declared Content-Length over the limit is refused before anything is forwarded');
   await declared.body.dump();
+});
+
+test('operations – a request arriving during shutdown (pipelined on an open connection) gets 503 shutting_down and is recorded', async (t) => {
+  const h = await startHarness(t, { upstream: { behaviour: { delayMs: 300 } } });
+  const token = await h.token('a1');
+  const client = new Client(h.gw.agentUrl, { pipelining: 2 });
+  t.after(() => client.destroy());
+  const first = client.request({ path: '/github/repos/acme/app/pulls/7', method: 'GET', headers: { authorization: `Bearer ${token}` } });
+  await new Promise((r) => setTimeout(r, 100));
+  const closing = h.gw.close();
+  const second = client.request({ path: '/github/repos/acme/app/pulls/8', method: 'GET', headers: { authorization: `Bearer ${token}` } });
+  const [a, b] = await Promise.all([first, second]);
+  assert.equal(a.statusCode, 200, 'the in-flight request completes');
+  await a.body.dump();
+  assert.equal(b.statusCode, 503);
+  assert.equal((await b.body.json() as { reason: string }).reason, 'shutting_down');
+  await closing;
+  const log = openChronReadonly(`${h.dir}/chron.db`);
+  t.after(() => log.close());
+  const reasons: string[] = [];
+  for (let i = 0; i < log.treeSize(); i++) reasons.push(String((JSON.parse(log.entry(i)?.data.toString('utf8') ?? '{}') as { reason?: string }).reason));
+  assert.ok(reasons.includes('shutting_down'), 'the refused request is in Chron');
+});
+
+test('operations – /readyz turns 503 when Chron cannot write, and names the failing check', async (t) => {
+  const h = await startHarness(t, { readonlyChron: true });
+  const before = await request(`${h.gw.adminUrl}/readyz`);
+  await before.body.dump();
+  await (await request(`${h.gw.agentUrl}/github/repos/acme/app/pulls/7`, { headers: { authorization: `Bearer ${await h.token('a1')}` } })).body.dump();
+  const after = await request(`${h.gw.adminUrl}/readyz`);
+  const body = await after.body.json() as { checks: { chron: boolean } };
+  assert.equal(after.statusCode, 503);
+  assert.equal(body.checks.chron, false);
 });
