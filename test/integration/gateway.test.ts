@@ -259,3 +259,17 @@ async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+test('gateway – routing by Host: a client that takes only a host reaches its upstream with the whole path; an unknown Host falls back to the mount', async (t) => {
+  const h = await startHarness(t, { hosts: ['github.gw.test'] });
+  const auth = `Bearer ${await h.token('a1')}`;
+  const byHost = await rawRequest(h.gw.agentUrl, `GET /repos/acme/app/pulls/7 HTTP/1.1\r\nHost: GitHub.gw.test:8443\r\nAuthorization: ${auth}\r\n\r\n`);
+  assert.equal(byHost.status, 200);
+  assert.equal(h.upstream.received.at(-1)?.target, '/repos/acme/app/pulls/7');
+  const denied = await rawRequest(h.gw.agentUrl, `PUT /repos/acme/app/pulls/7/merge HTTP/1.1\r\nHost: github.gw.test\r\nAuthorization: ${auth}\r\nContent-Length: 0\r\n\r\n`);
+  assert.equal(denied.status, 403);
+  const other = await rawRequest(h.gw.agentUrl, `GET /repos/acme/app/pulls/7 HTTP/1.1\r\nHost: elsewhere.test\r\nAuthorization: ${auth}\r\n\r\n`);
+  assert.equal(other.status, 404, 'an unknown Host selects nothing; the path then has no mount');
+  const viaMount = await rawRequest(h.gw.agentUrl, `GET /github/repos/acme/app/pulls/7 HTTP/1.1\r\nHost: elsewhere.test\r\nAuthorization: ${auth}\r\n\r\n`);
+  assert.equal(viaMount.status, 200);
+});
