@@ -29,6 +29,14 @@ export interface ChronOptions {
 
 export type { AppendResult, WriterStats } from './writer-client.js';
 
+/**
+ * How an append may be batched. `deferMs` (default 0): when the writer is idle, wait up to this long for
+ * more entries before committing, so that e.g. an outcome entry shares the fsync of the next request's
+ * decision. The returned promise still resolves only when the entry is durable; a crash inside the window
+ * loses only entries whose promise had not resolved.
+ */
+export interface AppendOptions { deferMs?: number }
+
 /** An inclusion proof for one entry against a signed checkpoint. Hashes are lowercase hex. */
 export interface InclusionProof {
   index: number;
@@ -54,7 +62,7 @@ export interface Chron {
    * Resolves only after the entry is durable (WAL + synchronous=FULL, committed). Rejects with
    * ERR_CHRON_WRITE if it cannot be made durable, ERR_CHRON_RECORD if `record` is not plain JSON.
    */
-  append(record: Readonly<Record<string, unknown>>): Promise<AppendResult>;
+  append(record: Readonly<Record<string, unknown>>, opts?: AppendOptions): Promise<AppendResult>;
   /** Signs and stores a checkpoint for the current tree now; returns the signed note text. */
   checkpoint(): Promise<string>;
   /** Committed number of entries. */
@@ -154,12 +162,12 @@ class ChronLog implements Chron {
     this.#timer.unref();
   }
 
-  async append(record: Readonly<Record<string, unknown>>): Promise<AppendResult> {
+  async append(record: Readonly<Record<string, unknown>>, opts: AppendOptions = {}): Promise<AppendResult> {
     if (this.#writer === undefined || this.#closed) throw new ChronError('ERR_CHRON_WRITE', this.#closed ? 'the log is closed' : 'the log is open read-only');
     const bytes = canonicalBytes(record);
     // Indexed for `prove --id`: the record's `id`, or the gateway's `decision_id`.
     const id = typeof record.id === 'string' ? record.id : typeof record.decision_id === 'string' ? record.decision_id : null;
-    return this.#writer.append(bytes, id);
+    return this.#writer.append(bytes, id, opts.deferMs ?? 0);
   }
 
   async checkpoint(): Promise<string> {

@@ -31,6 +31,7 @@ export class WriterClient {
   #stats: WriterStats = { appends: 0, transactions: 0 };
   #drainWaiters: (() => void)[] = [];
   #closing = false;
+  #deferTimer: NodeJS.Timeout | undefined;
 
   private constructor(worker: Worker, size: number) {
     this.#worker = worker;
@@ -68,12 +69,19 @@ export class WriterClient {
     return { ...this.#stats };
   }
 
-  /** Queues entry bytes; resolves after the transaction holding them committed (fsynced). */
-  append(data: Uint8Array, recordId: string | null): Promise<AppendResult> {
+  /**
+   * Queues entry bytes; resolves after the transaction holding them committed (fsynced). With
+   * `deferMs`, an idle writer waits up to that long before starting a transaction, so the entry can share
+   * the next one (and its fsync) with entries that arrive meanwhile; the promise still resolves only once
+   * it is durable.
+   */
+  append(data: Uint8Array, recordId: string | null, deferMs = 0): Promise<AppendResult> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
     return new Promise((resolve, reject) => {
       this.#queue.push({ data, recordId, resolve, reject });
-      if (this.#inFlight.size === 0) this.#flush();
+      if (this.#inFlight.size > 0) return;
+      if (deferMs <= 0) { this.#flush(); return; }
+      this.#deferTimer ??= setTimeout(() => { this.#deferTimer = undefined; if (this.#inFlight.size === 0) this.#flush(); }, deferMs);
     });
   }
 
@@ -102,6 +110,7 @@ export class WriterClient {
   }
 
   #flush(): void {
+    if (this.#deferTimer !== undefined) { clearTimeout(this.#deferTimer); this.#deferTimer = undefined; }
     if (this.#queue.length === 0 || this.#dead !== undefined) {
       if (this.#inFlight.size === 0) for (const w of this.#drainWaiters.splice(0)) w();
       return;

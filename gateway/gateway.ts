@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { openChron, type Chron } from '../chron/index.js';
+import { openChron, type AppendOptions, type Chron } from '../chron/index.js';
 import type { PolicySet } from '../rules/index.js';
 import { createAdminHandler } from './admin-handler.js';
 import { createApprovals } from './approvals/index.js';
@@ -147,11 +147,11 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
 function observedChron(opened: Chron, metrics: GatewayMetrics, health: { writable: boolean }, first: Readonly<Record<string, unknown>>): { chron: Chron; writeFirst(): Promise<void> } {
   let firstWritten: Promise<unknown> | undefined;
   const writeFirst = (): Promise<unknown> => (firstWritten ??= opened.append(first).catch((err: unknown) => { firstWritten = undefined; throw err; }));
-  const append = async (record: Readonly<Record<string, unknown>>): ReturnType<Chron['append']> => {
+  const append = async (record: Readonly<Record<string, unknown>>, opts?: AppendOptions): ReturnType<Chron['append']> => {
     const t0 = performance.now();
     try {
       await writeFirst();
-      const r = await opened.append(record);
+      const r = await opened.append(record, opts);
       health.writable = true;
       metrics.chronAppend(performance.now() - t0);
       metrics.setChronTreeSize(r.index + 1);
