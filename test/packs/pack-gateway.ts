@@ -3,7 +3,9 @@
  * real config loader with the five shipped packs bound by `include:` (as docs/config.md says an ops
  * engineer does), and dev tokens for the five agents. Copies the approach of test/helpers/harness.ts.
  */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { TestContext } from 'node:test';
+import { signJws } from '../gateway/identity-fixtures.js';
 import { generateSigningKey } from '../../chron/index.js';
 import { loadConfig } from '../../gateway/config/load.js';
 import { startFakeUpstreams, type FakeKind, type FakeUpstream, type FakeUpstreams } from '../../gateway/demo/fake-upstreams/index.js';
@@ -15,6 +17,7 @@ import { PACKS_DIR } from './packs.js';
 
 const ISSUER = 'https://idp.packs.test';
 const AUDIENCE = 'claiim-gateway';
+const ADMIN_ISSUER = 'https://idp.packs.test/admins';
 
 /** Each pack agent with its aiorg, anchor and the skill version its token carries. */
 export const PACK_AGENTS = Object.freeze({
@@ -41,6 +44,8 @@ export interface PackGateway {
   readonly fakes: FakeUpstreams;
   /** `http://127.0.0.1:PORT/<mount>`: the base URL an agent is given for an upstream. */
   baseUrl(upstream: FakeKind): string;
+  /** A signed admin JWT (role admin, aiorg engineering) for the approvals API on `gw.adminUrl`. */
+  adminToken(sub: string): string;
   /** A fresh dev token for the agent, with its skill claim. */
   token(agent: PackAgent): Promise<string>;
   /** Every `chron.decision/v1` entry so far, in log order. */
@@ -56,6 +61,8 @@ export async function startPackGateway(t: TestContext): Promise<PackGateway> {
   await generateSigningKey(`${tmp.dir}/chron.jwk`, 'claiim.test/packs');
   const fakes = await startFakeUpstreams();
   t.after(() => fakes.close());
+  const admin = generateKeyPairSync('ed25519');
+  const adminKeyFile = tmp.write('admin-issuer.jwk', JSON.stringify({ ...admin.publicKey.export({ format: 'jwk' }), kid: 'adm-1' }));
   const upstream = (name: FakeKind, aiorg: string, scheme: string, extra = ''): string =>
     `  - { name: ${name}, mount: /${name}, target: "${fakes[name].url}", aiorgs: [${aiorg}]${extra}, credential: { header: authorization, format: "${scheme} {secret}", env: PACKS_${name.toUpperCase()} } }`;
   const agents = Object.entries(PACK_AGENTS).map(([id, a]) => `  - { id: ${id}, aiorg: ${a.aiorg}, anchor: ${a.anchor}, skills: [{ name: ${a.skill.split('@')[0]}, range: "${a.range}" }] }`);
@@ -65,6 +72,7 @@ export async function startPackGateway(t: TestContext): Promise<PackGateway> {
     'chron: { db_path: chron.db, origin: claiim.test/packs, signing_key_file: chron.jwk, checkpoint_interval_s: 0 }',
     'identity:',
     `  issuers: [{ issuer: "${ISSUER}", audience: ${AUDIENCE}, algorithms: [EdDSA], key_files: ["${keys.publicJwkFile}"] }]`,
+    `approvals: { max_ttl_s: 3600, admins: { issuer: "${ADMIN_ISSUER}", audience: claiim-admin, algorithms: [EdDSA], key_files: ["${adminKeyFile}"] } }`,
     'aiorgs: [{ id: engineering }, { id: support }, { id: finance }]',
     'upstreams:',
     upstream('github', 'engineering', 'Bearer', ', path_case: insensitive'),
@@ -97,6 +105,7 @@ export async function startPackGateway(t: TestContext): Promise<PackGateway> {
   return {
     gw, fakes, decisions,
     baseUrl: (name) => `${gw.agentUrl}/${name}`,
+    adminToken: (sub) => signJws({ alg: 'EdDSA', typ: 'JWT', kid: 'adm-1' }, { iss: ADMIN_ISSUER, aud: 'claiim-admin', sub, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600, claiim_role: 'admin', claiim_aiorgs: ['engineering'] }, admin.privateKey as KeyObject),
     token: (agent) => mintDevToken({ keyFile: keys.privateJwkFile, sub: agent, issuer: ISSUER, audience: AUDIENCE, ttlS: 600, skill: PACK_AGENTS[agent].skill }),
     observe: async (fake, fn) => {
       const r0 = fake.received.length;

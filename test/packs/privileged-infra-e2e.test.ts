@@ -41,4 +41,32 @@ test('privileged-infra pack – plain fetch through the gateway → reads pass; 
     await expect(403, { effect: 'deny', rule: 'tf-no-state-writes', reason: 'denied_by_rule', method: 'DELETE', path: '/api/v2/state-versions/sv-1' });
     await expect(403, { effect: 'deny', rule: 'tf-no-state-upload', reason: 'denied_by_rule', method: 'POST', path: '/api/v2/workspaces/ws-prod/state-versions' }, { data: { type: 'state-versions' } });
   });
+
+  await t.test('inside a two-person approval session – create and apply reach Terraform, and each entry names the session and both approvers', async () => {
+    const api = async (who: string, path: string, body: unknown): Promise<Record<string, unknown>> => {
+      const r = await fetch(`${g.gw.adminUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${g.adminToken(who)}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.ok(r.status === 200 || r.status === 201, `${path}: ${r.status}`);
+      return await r.json() as Record<string, unknown>;
+    };
+    const created = await api('ops@acme.example', '/approvals', { agent: 'privileged-infra', scope: ['tf-create-run', 'tf-apply-run'], reason: 'CHG-1042 apply network change', change_ref: 'CHG-1042' });
+    const id = (created.session as { session_id: string }).session_id;
+    await api('cto@acme.example', `/approvals/${id}/approve`, {});
+    await api('sre-lead@acme.example', `/approvals/${id}/approve`, {});
+    const inSession = async (method: string, path: string, body?: unknown): Promise<number> => {
+      const r = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': JSON_API, 'x-claiim-approval-session': id }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      await r.arrayBuffer();
+      return r.status;
+    };
+    for (const [method, path, body, status, rule] of [['POST', '/api/v2/runs', run(false), 201, 'tf-create-run'], ['POST', '/api/v2/runs/run-1/actions/apply', undefined, 202, 'tf-apply-run']] as const) {
+      const obs = await g.observe(fake, () => inSession(method, path, body));
+      assert.equal(obs.result, status, `${method} ${path}`);
+      assertObserved(assert, obs, { agent: 'privileged-infra', upstream: 'terraform', effect: 'allow', rule, reason: 'allowed_by_approval', method, path });
+      assert.equal(obs.decisions[0]?.approval?.session_id, id);
+      assert.deepEqual([...(obs.decisions[0]?.approval?.approvers ?? [])].sort(), ['cto@acme.example', 'sre-lead@acme.example']);
+      assert.equal(obs.received[0]?.headers['x-claiim-approval-session'], undefined);
+    }
+    const destroy = await g.observe(fake, () => inSession('POST', '/api/v2/runs', run(true)));
+    assert.equal(destroy.result, 403, 'a destroy run stays denied inside the session');
+    assertObserved(assert, destroy, { agent: 'privileged-infra', upstream: 'terraform', effect: 'deny', rule: 'tf-no-destroy-run', method: 'POST', path: '/api/v2/runs' });
+  });
 });
