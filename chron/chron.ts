@@ -23,6 +23,8 @@ export interface ChronOptions {
   readonly?: boolean;
   /** Injected clock (ms since epoch); stamps stored checkpoints. */
   now?: () => number;
+  /** Called after every committed transaction with the number of entries it held (group-commit batch size). */
+  onCommit?: (entries: number) => void;
   /** Called when a scheduled checkpoint fails (the schedule keeps running). */
   onCheckpointError?: (err: ChronError) => void;
 }
@@ -119,6 +121,7 @@ export async function openChron(opts: ChronOptions): Promise<Chron> {
     keys.push(jwk);
   }
   const writer = await WriterClient.start({ path: opts.path, origin: opts.origin, keys });
+  writer.onCommit = opts.onCommit;
   let reader: StoreReader;
   try {
     reader = new StoreReader(opts.path);

@@ -64,6 +64,9 @@ export class WriterClient {
     return this.#size;
   }
 
+  /** Called after every committed transaction with its number of entries (metrics). Must not throw. */
+  onCommit: ((entries: number) => void) | undefined;
+
   /** Copy of the append/transaction counters. */
   stats(): WriterStats {
     return { ...this.#stats };
@@ -141,6 +144,7 @@ export class WriterClient {
         this.#inFlight.delete(m.batch);
         this.#size = m.first + batch.length;
         this.#stats.appends += batch.length;
+        this.onCommit?.(batch.length);
         batch.forEach((p, i) => p.resolve({ index: m.first + i, leafHash: toHex(m.leafHashes[i] as Uint8Array) }));
         this.#flush();
         return;

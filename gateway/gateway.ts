@@ -48,15 +48,15 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     issuers: c.identity.issuers, agents: c.agents.map((a) => ({ id: a.id, skills: a.skills })), maxTokenBytes: c.limits.maxTokenBytes, now,
   });
   let state: PolicyState = { config, policySet, auth: await buildAuth(config), agents: new Map(config.agents.map((a) => [a.id, a])) };
-  const opened = opts.chron ?? await openChron({ path: config.chron.dbPath, origin: config.chron.origin, signingKeyFile: config.chron.signingKeyFile, checkpointIntervalMs: config.chron.checkpointIntervalMs, now });
-  // An auditor can fetch a signed checkpoint from the first moment (a fresh log has none yet).
-  if (!opts.chron && opened.latestCheckpoint() === undefined) await opened.checkpoint();
   const metrics = createMetrics({
     agents: config.agents.map((a) => a.id),
     upstreams: config.upstreams.map((u) => u.name),
     ruleIds: ['default_deny', 'pre_policy', 'aiorg_wall', ...config.policies.flatMap((p) => p.rules.map((r) => r.id))],
     reasons: [...Object.keys(REASONS), 'shadow'],
   });
+  const opened = opts.chron ?? await openChron({ path: config.chron.dbPath, origin: config.chron.origin, signingKeyFile: config.chron.signingKeyFile, checkpointIntervalMs: config.chron.checkpointIntervalMs, now, onCommit: (n) => metrics.chronBatch(n) });
+  // An auditor can fetch a signed checkpoint from the first moment (a fresh log has none yet).
+  if (!opts.chron && opened.latestCheckpoint() === undefined) await opened.checkpoint();
   metrics.setCheckpointAgeSource(() => {
     const last = opened.checkpoints().at(-1);
     return last ? (now() - last.createdMs) / 1000 : Number.NaN;

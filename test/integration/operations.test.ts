@@ -46,6 +46,7 @@ test('operations – /metrics exposes decisions with bounded labels, Chron appen
   assert.match(text, /claiim_decisions_total\{[^}]*agent="a1"[^}]*effect="allow"[^}]*rule="gh-read"[^}]*\} 2/);
   assert.match(text, /claiim_decisions_total\{[^}]*effect="deny"[^}]*reason="denied_by_rule"[^}]*rule="gh-no-merge"[^}]*\} 1/);
   assert.match(text, /claiim_chron_append_duration_seconds_count \d+/);
+  assert.match(text, /claiim_chron_batch_entries_count [1-9]\d*/, 'group-commit batch sizes are observed');
   assert.match(text, /claiim_policy_info\{digest="[0-9a-f]{64}"\} 1/);
   assert.equal(text.includes('<script') || text.includes('%3C'), false, 'request data never becomes a label');
   assert.equal(text.includes(token), false);
