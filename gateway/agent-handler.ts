@@ -102,7 +102,8 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     // accept + canonicalize + route
     const m = canonicalMethod(req.method ?? '');
     if (!m.ok) return reject(c, m.reason);
-    const target = canonicalTarget(req.url ?? '', req.headers.host);
+    let target = canonicalTarget(req.url ?? '', req.headers.host);
+    if (!target.ok && target.reason === 'path_encoded_separator') target = decodedSlashTarget(req) ?? target;
     if (!target.ok) return reject(c, target.reason);
     entry.path = target.path;
     const routed = router.route(target.path, req.headers.host, req.socket.localPort);
@@ -137,6 +138,20 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       const n = (active.get(agent.id) ?? 1) - 1;
       if (n === 0) active.delete(agent.id); else active.set(agent.id, n);
     }
+  }
+
+  /**
+   * `%2F` is rejected unless the upstream it routes to says `path_encoded_slash: decode`; then the slash
+   * splits the segment and the decoded path is both what the rules see and what is forwarded. Only `%2F`:
+   * `%5C`, `%00`, `%25` and `%3B` stay rejected.
+   */
+  function decodedSlashTarget(req: IncomingMessage): ReturnType<typeof canonicalTarget> | undefined {
+    const raw = req.url ?? '';
+    const q = raw.indexOf('?');
+    const decoded = (q === -1 ? raw : raw.slice(0, q)).replace(/%2F/gi, '/') + (q === -1 ? '' : raw.slice(q));
+    const t = canonicalTarget(decoded, req.headers.host);
+    if (!t.ok) return undefined;
+    return router.route(t.path, req.headers.host, req.socket.localPort)?.upstream.pathEncodedSlash === 'decode' ? t : undefined;
   }
 
   async function decideAndForward(c: Ctx, who: Who, agent: AgentConfig, upstream: UpstreamConfig, method: HttpMethod, path: string, rawQuery: string,

@@ -132,6 +132,7 @@ export const configSchema = {
           hosts: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$' } },
           listen_port: { type: 'integer', minimum: 0, maximum: 65535 },
           websocket: { type: 'boolean' },
+          path_encoded_slash: { enum: ['reject', 'decode'] },
           credential: {
             type: 'object', additionalProperties: false, required: ['header', 'format'],
             properties: {

@@ -29,6 +29,11 @@ export interface UpstreamConfig {
   readonly hosts: readonly string[];
   /** An extra agent listener port whose every request goes to this upstream (clients that take only host:port). */
   readonly listenPort?: number;
+  /**
+   * `%2F` in a path: `reject` (400, the default) or `decode` — split the segment there, evaluate and forward
+   * the decoded path. Only for APIs where both spellings name the same resource (GitHub refs, which Octokit encodes).
+   */
+  readonly pathEncodedSlash: 'reject' | 'decode';
   /** Websocket upgrades are allowed (decided and recorded first, then proxied); default false. */
   readonly websocket: boolean;
   /** PEM CA bundle that replaces the system roots for this upstream's TLS. */

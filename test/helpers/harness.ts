@@ -41,7 +41,7 @@ export interface Harness {
  * and f1 (finance), loads it through the real loader and starts the gateway on port 0. Everything is
  * stopped in t.after. `readonlyChron` opens the Chron database read-only (appends fail).
  */
-export async function startHarness(t: TestContext, opts: { upstream?: Parameters<typeof startFakeUpstream>[1]; rules?: string; readonlyChron?: boolean; upstreamTarget?: string; timeoutMs?: number; tls?: boolean; requireClientCert?: boolean; limits?: string; now?: () => number; websocket?: boolean; hosts?: string[] } = {}): Promise<Harness> {
+export async function startHarness(t: TestContext, opts: { upstream?: Parameters<typeof startFakeUpstream>[1]; rules?: string; readonlyChron?: boolean; upstreamTarget?: string; timeoutMs?: number; tls?: boolean; requireClientCert?: boolean; limits?: string; now?: () => number; websocket?: boolean; hosts?: string[]; decodeSlash?: boolean } = {}): Promise<Harness> {
   const tmp = tempDir(t);
   const keys = await generateDevIssuerKey(tmp.dir);
   const signingKey = `${tmp.dir}/chron.jwk`;
@@ -67,6 +67,7 @@ upstreams:
     aiorgs: [engineering]
     timeout_ms: ${opts.timeoutMs ?? 5000}
     websocket: ${opts.websocket ? 'true' : 'false'}
+    path_encoded_slash: ${opts.decodeSlash ? 'decode' : 'reject'}
     hosts: [${(opts.hosts ?? ['github.gw.test']).join(', ')}]
     credential: { header: authorization, format: "Bearer {secret}", env: IT_GITHUB_TOKEN }
 agents:

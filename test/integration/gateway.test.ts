@@ -273,3 +273,19 @@ test('gateway – routing by Host: a client that takes only a host reaches its u
   const viaMount = await rawRequest(h.gw.agentUrl, `GET /github/repos/acme/app/pulls/7 HTTP/1.1\r\nHost: elsewhere.test\r\nAuthorization: ${auth}\r\n\r\n`);
   assert.equal(viaMount.status, 200);
 });
+
+test('gateway – path_encoded_slash: decode splits %2F, and the decoded path is what is evaluated and forwarded; other encoded separators stay 400', async (t) => {
+  const h = await startHarness(t, { decodeSlash: true });
+  const auth = `Bearer ${await h.token('a1')}`;
+  const ok = await rawRequest(h.gw.agentUrl, h1('GET', '/github/repos/acme/app/git/ref/heads%2Fmain', { Authorization: auth }));
+  assert.equal(ok.status, 404, 'forwarded (the fake GitHub does not know this ref)');
+  assert.equal(h.upstream.received.at(-1)?.target, '/repos/acme/app/git/ref/heads/main');
+  const merge = await rawRequest(h.gw.agentUrl, h1('PUT', '/github/repos/acme/app/pulls/7%2Fmerge', { Authorization: auth }));
+  assert.equal(merge.status, 403, 'the decoded path meets the deny rule');
+  assert.match(merge.body, /gh-no-merge/);
+  const backslash = await rawRequest(h.gw.agentUrl, h1('GET', '/github/repos/acme/app/pulls/7%5Cx', { Authorization: auth }));
+  assert.equal(backslash.status, 400);
+  const other = await startHarness(t);
+  const strict = await rawRequest(other.gw.agentUrl, h1('GET', '/github/repos/acme/app/git/ref/heads%2Fmain', { Authorization: `Bearer ${await other.token('a1')}` }));
+  assert.equal(strict.status, 400, 'the default stays reject');
+});

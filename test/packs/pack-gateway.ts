@@ -75,7 +75,7 @@ export async function startPackGateway(t: TestContext): Promise<PackGateway> {
     `approvals: { max_ttl_s: 3600, admins: { issuer: "${ADMIN_ISSUER}", audience: claiim-admin, algorithms: [EdDSA], key_files: ["${adminKeyFile}"] } }`,
     'aiorgs: [{ id: engineering }, { id: support }, { id: finance }]',
     'upstreams:',
-    upstream('github', 'engineering', 'Bearer', ', path_case: insensitive'),
+    upstream('github', 'engineering', 'Bearer', ', path_case: insensitive, path_encoded_slash: decode'),
     upstream('deploy', 'engineering', 'Bearer'),
     upstream('zendesk', 'support', 'Basic'),
     upstream('stripe', 'finance', 'Bearer', ', listen_port: 0'),
