@@ -1,4 +1,5 @@
 import { ApprovalError } from './errors.js';
+import type { AdminIssuerConfig } from '../identity/admin-token.js';
 
 /** The validated, defaulted, frozen `approvals:` section of claiim.yaml. */
 export interface ApprovalsConfig {
@@ -8,17 +9,8 @@ export interface ApprovalsConfig {
   readonly defaultTtlS: number;
   /** When set: the upper bound of a session's `max_uses`, and the value of a request that names none. */
   readonly maxUses?: number;
-  /** The admin-token issuer (separate from the agent issuers). */
-  readonly admins: {
-    readonly issuer: string;
-    readonly audience: readonly string[];
-    readonly algorithms: readonly string[];
-    readonly keyFiles: readonly string[];
-    /** Claim that must equal "admin" to approve ("operator" may only request). */
-    readonly roleClaim: string;
-    /** Claim holding the list of aiorgs the caller administers. */
-    readonly aiorgsClaim: string;
-  };
+  /** The admin-token issuer (separate from the agent issuers); one definition, owned by gateway/identity. */
+  readonly admins: AdminIssuerConfig;
 }
 
 const ALGORITHMS = ['EdDSA', 'Ed25519', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
