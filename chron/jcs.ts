@@ -9,10 +9,42 @@ import { ChronError } from './errors.js';
  * rejected with ERR_CHRON_RECORD, so an entry never differs from what the caller meant.
  */
 export function canonicalBytes(record: unknown): Buffer {
-  checkPlainJson(record, '$', new Set());
+  // The allocation-free check runs on every append; only a record that fails it is walked again to name the bad path.
+  if (!isPlainJson(record, [])) checkPlainJson(record, '$', new Set());
   const text = (canonicalize as unknown as (v: unknown) => string | undefined)(record);
   if (typeof text !== 'string') throw new ChronError('ERR_CHRON_RECORD', 'record must serialise to JSON');
   return Buffer.from(text, 'utf8');
+}
+
+/** True when `v` is plain JSON (the rules of checkPlainJson); `stack` holds the objects being visited (cycles). */
+function isPlainJson(v: unknown, stack: object[]): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'object': {
+      if (v === null) return true;
+      if (stack.includes(v)) return false;
+      stack.push(v);
+      let ok = true;
+      if (Array.isArray(v)) {
+        for (let i = 0; ok && i < v.length; i++) ok = isPlainJson(v[i], stack);
+      } else {
+        const proto = Object.getPrototypeOf(v) as unknown;
+        ok = proto === Object.prototype || proto === null;
+        for (const k in v) {
+          if (!ok) break;
+          if (Object.hasOwn(v, k)) ok = isPlainJson((v as Record<string, unknown>)[k], stack);
+        }
+      }
+      stack.pop();
+      return ok;
+    }
+    default:
+      return false;
+  }
 }
 
 function checkPlainJson(v: unknown, path: string, seen: Set<object>): void {

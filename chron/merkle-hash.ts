@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** Size in bytes of every hash in the tree (SHA-256). */
 export const HASH_SIZE = 32;
@@ -8,12 +8,20 @@ export const MAX_TREE_SIZE = Number.MAX_SAFE_INTEGER;
 
 /** RFC 6962 §2.1 leaf hash: SHA-256(0x00 || data). `data` are the exact stored entry bytes. */
 export function leafHash(data: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+  // One-shot crypto.hash over one buffer: cheaper than a Hash object per leaf on the writer's hot path.
+  const input = Buffer.allocUnsafe(data.byteLength + 1);
+  input[0] = 0x00;
+  input.set(data, 1);
+  return hash('sha256', input, 'buffer') as unknown as Buffer;
 }
 
 /** RFC 6962 §2.1 interior node hash: SHA-256(0x01 || left || right). Both inputs are 32-byte hashes. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  const input = Buffer.allocUnsafe(1 + left.byteLength + right.byteLength);
+  input[0] = 0x01;
+  input.set(left, 1);
+  input.set(right, 1 + left.byteLength);
+  return hash('sha256', input, 'buffer') as unknown as Buffer;
 }
 
 /** MTH({}) = SHA-256 of the empty string (RFC 6962 §2.1). */
@@ -59,5 +67,3 @@ export function toHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import type { Chron } from '../chron/index.js';
@@ -17,7 +16,7 @@ import type { Authenticator } from './identity/index.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
 import { statusOf } from './reasons.js';
-import { boundedText, rawPathOf, sha256, type DecisionEntry } from './records.js';
+import { boundedText, newId, rawPathOf, sha256, type DecisionEntry } from './records.js';
 import type { Router } from './router.js';
 import { agentFromClientCert } from './tls/client-cert.js';
 
@@ -302,7 +301,7 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     const raw = rawPathOf(rawTarget);
     const path = boundedText(raw.path);
     return {
-      type: 'chron.decision/v1', decision_id: randomUUID(), request_id: randomUUID(), time: new Date(deps.now()).toISOString(),
+      type: 'chron.decision/v1', decision_id: newId(), request_id: newId(), time: new Date(deps.now()).toISOString(),
       agent: null, aiorg: null, anchor: null, skill: null, upstream: null,
       method: boundedText(method).text, path: null, raw_path: path.text, raw_path_sha256: path.sha256, query_sha256: raw.query === null ? null : sha256(raw.query),
       effect: 'deny', rule_id: 'pre_policy', reason: '', detail: null, status: null,

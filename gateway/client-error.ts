@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Chron } from '../chron/index.js';
 import type { Logger } from './log.js';
-import type { DecisionEntry } from './records.js';
+import { newId, type DecisionEntry } from './records.js';
 import { statusOf } from './reasons.js';
 import { answeredSockets, refusedSockets } from './agent-handler.js';
 
@@ -24,7 +23,7 @@ export function createClientErrorHandler(deps: { chron: Chron; log: Logger; now:
     const reason = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'malformed_request';
     const status = statusOf(reason);
     const entry: DecisionEntry = {
-      type: 'chron.decision/v1', decision_id: randomUUID(), request_id: randomUUID(), time: new Date(deps.now()).toISOString(),
+      type: 'chron.decision/v1', decision_id: newId(), request_id: newId(), time: new Date(deps.now()).toISOString(),
       agent: null, aiorg: null, anchor: null, skill: null, upstream: null, method: '', path: null, raw_path: null, raw_path_sha256: null, query_sha256: null,
       effect: 'deny', rule_id: 'pre_policy', reason, detail: /^[A-Z0-9_]{1,64}$/.test(err.code ?? '') ? (err.code ?? null) : null, status,
       policy_digest: deps.policyDigest(), body_sha256: null, shadow: [], approval: null,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 /** Longest raw text (method, raw path) copied into an entry; longer text is cut and its SHA-256 kept (CASES.md L01). */
 const MAX_TEXT = 512;
@@ -48,6 +48,19 @@ export type OutcomeEntry = {
   readonly upstream_ms: number;
   readonly total_ms: number;
 };
+
+/**
+ * A new `decision_id` / `request_id`: an RFC 9562 UUIDv7 — 48-bit Unix-ms timestamp, version 7, then the
+ * 74 random bits of a v4 UUID from node:crypto (whose entropy is cached; the `uuid` package's v7 asks the
+ * OS for 16 bytes on every call, which showed in the CPU profile). Time-ordered ids keep Chron's
+ * `record_id` index append-only: random v4 ids scattered every insert across the whole index and made it
+ * the largest cost of a commit (bench/README.md, "Chron").
+ */
+export function newId(): string {
+  const ts = Date.now().toString(16).padStart(12, '0');
+  // randomUUID(): xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx; keep everything after the version nibble (variant bits included).
+  return `${ts.slice(0, 8)}-${ts.slice(8, 12)}-7${randomUUID().slice(15)}`;
+}
 
 /** SHA-256 hex of text or bytes. */
 export function sha256(data: string | Uint8Array): string {
