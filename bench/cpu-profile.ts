@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startChild, type BenchChild } from './procs.js';
-import { CREDENTIAL_ENV, scenarios, writeGatewaySetup } from './scenarios.js';
+import { CREDENTIAL_ENV, openApprovalSession, scenarios, writeGatewaySetup } from './scenarios.js';
 import { findTool } from './tools.js';
 import { runWrk, writeScript } from './wrk.js';
 
@@ -70,7 +70,8 @@ async function main(): Promise<void> {
       env: { ...process.env, [CREDENTIAL_ENV]: 'bench-upstream-credential' }, execArgv: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
     });
     started.push(gw);
-    const s = scenarios(setup.token).find((x) => x.id === values.row);
+    const sessionId = values.row === 'gw-approval' && gw.adminUrl !== undefined ? await openApprovalSession(gw.adminUrl, setup.admins) : undefined;
+    const s = scenarios(setup.token, sessionId).find((x) => x.id === values.row);
     if (!s) throw new Error(`no row ${values.row}`);
     const script = join(dir, 'row.lua');
     writeScript(script, s.spec);

@@ -2,7 +2,7 @@
  * The gateway under benchmark (bench child): loads a claiim.yaml through the product loader and starts
  * it with startGateway, logging at `info` to stdout (which bench/run.js sends to /dev/null), exactly as
  * `claiim start` would — except in mode `disabled`, where the bench-only disabledChron replaces the
- * durable log (attribution only; see disabled-chron.ts). Reports the agent URL over IPC.
+ * durable log (attribution only; see disabled-chron.ts). Reports the agent and admin URLs over IPC.
  * Usage (by bench/run.js): gateway-host.js CONFIG_FILE durable|disabled
  */
 import { loadConfig } from '../gateway/config/load.js';
@@ -17,5 +17,5 @@ const loaded = loadConfig(file);
 if (!loaded.ok) throw new Error(`bench config invalid: ${loaded.problems.map((p) => p.code).join(', ')}`);
 const gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, createLogger('info'),
   mode === 'disabled' ? { chron: disabledChron(loaded.config.chron.origin) } : {});
-reportUrl(gw.agentUrl);
+reportUrl(gw.agentUrl, gw.adminUrl);
 stopOnSignal(() => gw.close());

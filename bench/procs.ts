@@ -10,6 +10,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 export interface BenchChild {
   readonly name: string;
   readonly url: string;
+  /** The admin listener's URL, for a child that has one (the gateway). */
+  readonly adminUrl?: string;
   readonly pid: number;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the child has exited. Idempotent. */
   stop(graceMs?: number): Promise<void>;
@@ -31,10 +33,10 @@ export function startChild(name: string, entry: URL, args: readonly string[], op
     const child = fork(entry, [...args], { stdio: ['ignore', process.env.CLAIIM_BENCH_VERBOSE === '1' ? 'inherit' : 'ignore', 'inherit', 'ipc'], env: opts.env ?? process.env, execArgv: opts.execArgv ?? [] });
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new BenchStartError(`${name} did not report a URL within ${timeoutMs} ms`)); }, timeoutMs);
     child.once('exit', (code) => { clearTimeout(timer); reject(new BenchStartError(`${name} exited with ${String(code)} while starting`)); });
-    child.once('message', (m: { url?: unknown }) => {
+    child.once('message', (m: { url?: unknown; adminUrl?: unknown }) => {
       clearTimeout(timer);
       if (typeof m.url !== 'string' || child.pid === undefined) { child.kill('SIGKILL'); reject(new BenchStartError(`${name} sent no URL`)); return; }
-      resolve({ name, url: m.url, pid: child.pid, stop: stopper(child) });
+      resolve({ name, url: m.url, ...(typeof m.adminUrl === 'string' ? { adminUrl: m.adminUrl } : {}), pid: child.pid, stop: stopper(child) });
     });
   });
 }
@@ -94,10 +96,10 @@ export function rssBytes(pid: number): number | undefined {
   }
 }
 
-/** Sends `{ url }` to the parent over IPC (the child side of startChild). */
-export function reportUrl(url: string): void {
+/** Sends `{ url, adminUrl? }` to the parent over IPC (the child side of startChild). */
+export function reportUrl(url: string, adminUrl?: string): void {
   if (!process.send) throw new BenchStartError('must be started by bench/run.js (no IPC channel)');
-  process.send({ url });
+  process.send({ url, ...(adminUrl !== undefined ? { adminUrl } : {}) });
 }
 
 /** Exits cleanly on SIGTERM/SIGINT or when the parent goes away, after `close`. */

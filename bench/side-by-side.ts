@@ -8,8 +8,8 @@
  */
 import { join } from 'node:path';
 import { startNginx } from './nginx.js';
-import { startChild, treeCpuSeconds, type BenchChild } from './procs.js';
-import { CREDENTIAL_ENV, scenarios, writeGatewaySetup, type Scenario, type TargetKind } from './scenarios.js';
+import { BenchStartError, startChild, treeCpuSeconds, type BenchChild } from './procs.js';
+import { CREDENTIAL_ENV, openApprovalSession, scenarios, writeGatewaySetup, type Scenario, type TargetKind } from './scenarios.js';
 import { runWrk, writeScript, type WrkResult } from './wrk.js';
 
 /** Options of one side-by-side run. */
@@ -51,14 +51,16 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
     const setupB = await writeGatewaySetup(o.dir, upstream.url, 'gateway-disabled');
     const servers = new Map<TargetKind, BenchChild>([['direct', upstream]]);
     servers.set('bare', await track(startChild('bare-proxy', dist('bare-proxy'), [upstream.url])));
-    servers.set('gateway', await track(startChild('gateway', dist('gateway-host'), [setupA.configFile, 'durable'], { env })));
+    const gateway = await track(startChild('gateway', dist('gateway-host'), [setupA.configFile, 'durable'], { env }));
+    servers.set('gateway', gateway);
     servers.set('gateway-disabled', await track(startChild('gateway-disabled', dist('gateway-host'), [setupB.configFile, 'disabled'], { env })));
-    // Approval sessions (gateway/approvals/) were being built in parallel while this suite was written;
-    // the row needs their request → two approvals → activate flow driven over the admin API first.
-    const skipped: { label: string; why: string }[] = [{ label: 'gateway: inside an approval session', why: 'not yet available (approvals flow not wired into the bench yet)' }];
+    // The approval-session row: request → two approvals → active, over the durable gateway's admin API.
+    if (gateway.adminUrl === undefined) throw new BenchStartError('the gateway child reported no admin URL');
+    const sessionId = await openApprovalSession(gateway.adminUrl, setupA.admins);
+    const skipped: { label: string; why: string }[] = [];
     if (o.nginxPath !== undefined) servers.set('nginx', await track(startNginx(o.nginxPath, o.dir, new URL(upstream.url))));
     // Each gateway has its own dev issuer key: a row uses the token minted for its gateway.
-    const rows = scenarios(setupA.token).map((s) => (s.kind === 'gateway-disabled' ? scenarios(setupB.token).find((x) => x.id === s.id) ?? s : s));
+    const rows = scenarios(setupA.token, sessionId).map((s) => (s.kind === 'gateway-disabled' ? scenarios(setupB.token).find((x) => x.id === s.id) ?? s : s));
     const runnable: { s: Scenario; server: BenchChild; script: string }[] = [];
     for (const s of rows) {
       const server = servers.get(s.kind);

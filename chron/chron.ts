@@ -65,6 +65,12 @@ export interface Chron {
    * ERR_CHRON_WRITE if it cannot be made durable, ERR_CHRON_RECORD if `record` is not plain JSON.
    */
   append(record: Readonly<Record<string, unknown>>, opts?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends `records` in one transaction, in order, with consecutive indices: all durable, or none
+   * (rejects ERR_CHRON_WRITE). At most 2,048 records (ERR_CHRON_USAGE); ERR_CHRON_RECORD as for append,
+   * before anything is queued.
+   */
+  appendAll(records: readonly Readonly<Record<string, unknown>>[], opts?: AppendOptions): Promise<AppendResult[]>;
   /** Signs and stores a checkpoint for the current tree now; returns the signed note text. */
   checkpoint(): Promise<string>;
   /** Committed number of entries. */
@@ -143,6 +149,11 @@ export function openChronReadonly(path: string, now: () => number = Date.now): C
   return new ChronLog(reader.origin(), reader, undefined, now);
 }
 
+/** Indexed for `prove --id`: the record's `id`, or the gateway's `decision_id`. */
+function recordIdOf(record: Readonly<Record<string, unknown>>): string | null {
+  return typeof record.id === 'string' ? record.id : typeof record.decision_id === 'string' ? record.decision_id : null;
+}
+
 class ChronLog implements Chron {
   readonly origin: string;
   readonly #reader: StoreReader;
@@ -168,9 +179,14 @@ class ChronLog implements Chron {
   async append(record: Readonly<Record<string, unknown>>, opts: AppendOptions = {}): Promise<AppendResult> {
     if (this.#writer === undefined || this.#closed) throw new ChronError('ERR_CHRON_WRITE', this.#closed ? 'the log is closed' : 'the log is open read-only');
     const bytes = canonicalBytes(record);
-    // Indexed for `prove --id`: the record's `id`, or the gateway's `decision_id`.
-    const id = typeof record.id === 'string' ? record.id : typeof record.decision_id === 'string' ? record.decision_id : null;
+    const id = recordIdOf(record);
     return this.#writer.append(bytes, id, opts.deferMs ?? 0);
+  }
+
+  async appendAll(records: readonly Readonly<Record<string, unknown>>[], opts: AppendOptions = {}): Promise<AppendResult[]> {
+    if (this.#writer === undefined || this.#closed) throw new ChronError('ERR_CHRON_WRITE', this.#closed ? 'the log is closed' : 'the log is open read-only');
+    const items = records.map((record) => ({ data: canonicalBytes(record), recordId: recordIdOf(record) }));
+    return this.#writer.appendAll(items, opts.deferMs ?? 0);
   }
 
   async checkpoint(): Promise<string> {

@@ -9,7 +9,8 @@ export interface AppendResult { index: number; leafHash: string }
 /** Counters for tests and benchmarks: group commit shows as transactions < appends. */
 export interface WriterStats { appends: number; transactions: number }
 
-interface Pending { data: Uint8Array; recordId: string | null; resolve: (r: AppendResult) => void; reject: (e: ChronError) => void }
+/** One queued entry. `joinNext`: must commit in the same transaction as the entry queued after it (appendAll). */
+interface Pending { data: Uint8Array; recordId: string | null; resolve: (r: AppendResult) => void; reject: (e: ChronError) => void; joinNext: boolean }
 
 /**
  * The main-thread side of the Chron writer: queues appends and sends them to the writer worker
@@ -81,11 +82,31 @@ export class WriterClient {
   append(data: Uint8Array, recordId: string | null, deferMs = 0): Promise<AppendResult> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ data, recordId, resolve, reject });
-      if (this.#inFlight.size > 0) return;
-      if (deferMs <= 0) { this.#flush(); return; }
-      this.#deferTimer ??= setTimeout(() => { this.#deferTimer = undefined; if (this.#inFlight.size === 0) this.#flush(); }, deferMs);
+      this.#queue.push({ data, recordId, resolve, reject, joinNext: false });
+      this.#kick(deferMs);
     });
+  }
+
+  /**
+   * Queues several entries that commit in one transaction, in this order, with consecutive indices: all
+   * durable, or none (each promise then rejects ERR_CHRON_WRITE). At most MAX_BATCH entries (ERR_CHRON_USAGE).
+   */
+  appendAll(items: readonly { data: Uint8Array; recordId: string | null }[], deferMs = 0): Promise<AppendResult[]> {
+    if (this.#dead !== undefined) return Promise.reject(this.#dead);
+    if (items.length > MAX_BATCH) return Promise.reject(new ChronError('ERR_CHRON_USAGE', `at most ${MAX_BATCH} entries commit together`));
+    if (items.length === 0) return Promise.resolve([]);
+    const done = items.map((it, i) => new Promise<AppendResult>((resolve, reject) => {
+      this.#queue.push({ data: it.data, recordId: it.recordId, resolve, reject, joinNext: i < items.length - 1 });
+    }));
+    this.#kick(deferMs);
+    return Promise.all(done);
+  }
+
+  /** Starts a transaction for the queue now, or after `deferMs` when idle, unless one is in flight (its reply flushes). */
+  #kick(deferMs: number): void {
+    if (this.#inFlight.size > 0) return;
+    if (deferMs <= 0) { this.#flush(); return; }
+    this.#deferTimer ??= setTimeout(() => { this.#deferTimer = undefined; if (this.#inFlight.size === 0) this.#flush(); }, deferMs);
   }
 
   /** Signs and stores a checkpoint after every batch already sent; resolves with the signed note. */
@@ -118,7 +139,10 @@ export class WriterClient {
       if (this.#inFlight.size === 0) for (const w of this.#drainWaiters.splice(0)) w();
       return;
     }
-    const batch = this.#queue.splice(0, MAX_BATCH);
+    // Never split an appendAll group across two transactions: a batch may run past MAX_BATCH to keep it whole.
+    let n = Math.min(MAX_BATCH, this.#queue.length);
+    while (n < this.#queue.length && (this.#queue[n - 1] as Pending).joinNext) n++;
+    const batch = this.#queue.splice(0, n);
     const id = this.#next++;
     this.#inFlight.set(id, batch);
     this.#stats.transactions += 1;

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { openChron, type AppendOptions, type Chron } from '../chron/index.js';
+import { openChron, type AppendOptions, type AppendResult, type Chron } from '../chron/index.js';
 import type { PolicySet } from '../rules/index.js';
 import { createAdminHandler } from './admin-handler.js';
 import { createApprovals } from './approvals/index.js';
@@ -139,7 +139,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
 }
 
 /**
- * Chron as the request path sees it: every append is timed into metrics; readiness follows the last
+ * Chron as the request path sees it: every append (and appendAll) is timed into metrics; readiness follows the last
  * append (false from the first failed write until one succeeds again); and `first` (the policy-load
  * entry) is written before any other entry — at start, or ahead of the first append that can be written
  * when Chron could not write at start. Other methods pass through.
@@ -147,23 +147,31 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
 function observedChron(opened: Chron, metrics: GatewayMetrics, health: { writable: boolean }, first: Readonly<Record<string, unknown>>): { chron: Chron; writeFirst(): Promise<void> } {
   let firstWritten: Promise<unknown> | undefined;
   const writeFirst = (): Promise<unknown> => (firstWritten ??= opened.append(first).catch((err: unknown) => { firstWritten = undefined; throw err; }));
-  const append = async (record: Readonly<Record<string, unknown>>, opts?: AppendOptions): ReturnType<Chron['append']> => {
+  /** Runs one write (append or appendAll): policy-load entry first, then times it and follows readiness. */
+  const observed = async (write: () => Promise<AppendResult[]>): Promise<AppendResult[]> => {
     const t0 = performance.now();
     try {
       await writeFirst();
-      const r = await opened.append(record, opts);
+      const r = await write();
       health.writable = true;
-      metrics.chronAppend(performance.now() - t0);
-      metrics.setChronTreeSize(r.index + 1);
+      const ms = performance.now() - t0;
+      for (let i = 0; i < r.length; i++) metrics.chronAppend(ms);
+      const last = r.at(-1);
+      if (last !== undefined) metrics.setChronTreeSize(last.index + 1);
       return r;
     } catch (err) {
       health.writable = false;
       throw err;
     }
   };
+  const append = async (record: Readonly<Record<string, unknown>>, opts?: AppendOptions): ReturnType<Chron['append']> =>
+    (await observed(async () => [await opened.append(record, opts)]))[0] as AppendResult;
+  const appendAll = (records: readonly Readonly<Record<string, unknown>>[], opts?: AppendOptions): ReturnType<Chron['appendAll']> =>
+    observed(() => opened.appendAll(records, opts));
   const chron = new Proxy(opened, {
     get(target, prop) {
       if (prop === 'append') return append;
+      if (prop === 'appendAll') return appendAll;
       const v: unknown = Reflect.get(target, prop, target);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },

@@ -40,6 +40,8 @@ export class SessionStore {
   readonly #agents: ReadonlyMap<string, { readonly id: string; readonly aiorg: string; readonly anchor?: string }>;
   #seq = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  #uses: PendingUse[] = [];
+  #usesScheduled = false;
 
   constructor(o: SessionStoreOptions) {
     this.#o = o;
@@ -142,15 +144,69 @@ export class SessionStore {
     });
   }
 
-  /** See Approvals.consume: re-checks the session inside the queue, then appends `used`. */
+  /**
+   * See Approvals.consume: re-checks the session inside the queue, then appends `used`. Uses that arrive
+   * while one group is being recorded form the next group: one queue step, one Chron transaction
+   * (appendAll: all `used` entries of the group land, with consecutive `approval/<seq>` ids, or none do),
+   * instead of one fsync per use in turn. Each use is checked in arrival order against the uses taken
+   * before it, so a group never spends more than `max_uses`.
+   */
   consume(sessionId: string, decisionId: string, nowMs: number): Promise<void> {
-    return this.#step(async () => {
-      const s = this.#found(sessionId);
-      const refusal = refusalAt(s, nowMs);
-      if (refusal === 'approval_session_exhausted') throw new ApprovalError('ERR_APPROVAL_EXHAUSTED', 'the session has no uses left');
-      if (refusal !== undefined) throw new ApprovalError('ERR_APPROVAL_STATE', `the session is no longer usable (${refusal})`);
-      await this.#append('used', s, null, { decision_id: decisionId, use: s.uses + 1, approvers: s.approvers.slice(0, 2) });
+    return new Promise((resolve, reject) => {
+      this.#uses.push({ sessionId, decisionId, nowMs, resolve, reject });
+      this.#scheduleUses();
     });
+  }
+
+  /** Queues one step for the waiting uses, unless one is queued already. */
+  #scheduleUses(): void {
+    if (this.#usesScheduled || this.#uses.length === 0) return;
+    this.#usesScheduled = true;
+    void this.#step(() => this.#recordUses());
+  }
+
+  async #recordUses(): Promise<void> {
+    this.#usesScheduled = false;
+    const group = this.#uses.splice(0, MAX_USES_PER_GROUP);
+    try {
+      const taken = new Map<string, number>();
+      const accepted: { use: PendingUse; s: Session; entry: ApprovalEntry }[] = [];
+      for (const u of group) {
+        const s = this.#sessions.get(u.sessionId);
+        if (s === undefined) { u.reject(new ApprovalError('ERR_APPROVAL_NOT_FOUND', 'no approval session with that id')); continue; }
+        const before = taken.get(s.id) ?? 0;
+        const refusal = refusalAt(s, u.nowMs, before);
+        if (refusal === 'approval_session_exhausted') { u.reject(new ApprovalError('ERR_APPROVAL_EXHAUSTED', 'the session has no uses left')); continue; }
+        if (refusal !== undefined) { u.reject(new ApprovalError('ERR_APPROVAL_STATE', `the session is no longer usable (${refusal})`)); continue; }
+        taken.set(s.id, before + 1);
+        const entry = this.#entry(this.#seq + accepted.length, 'used', s, null, { decision_id: u.decisionId, use: s.uses + before + 1, approvers: s.approvers.slice(0, 2) });
+        accepted.push({ use: u, s, entry });
+      }
+      if (accepted.length === 0) return;
+      let indices: number[];
+      try {
+        indices = (await this.#o.chron.appendAll(accepted.map((a) => a.entry as unknown as Record<string, unknown>))).map((r) => r.index);
+      } catch (cause) {
+        // One transaction: if the first entry landed (its acknowledgement was lost), all of them did.
+        const first = this.#o.chron.indexOfId((accepted[0] as { entry: ApprovalEntry }).entry.id);
+        if (first === undefined) {
+          const err = new ApprovalError('ERR_APPROVAL_UNRECORDED', 'the "used" step could not be recorded in Chron', { cause });
+          for (const a of accepted) a.use.reject(err);
+          return;
+        }
+        indices = accepted.map((_, i) => first + i);
+      }
+      accepted.forEach((a, i) => {
+        this.#seq += 1;
+        applyEntry(this.#sessions, a.entry, indices[i] as number);
+        a.use.resolve();
+      });
+    } catch (err) {
+      // Not expected: settle every use of the group (settled promises ignore this) rather than leave a request hanging.
+      for (const u of group) u.reject(new ApprovalError('ERR_APPROVAL_UNRECORDED', 'the "used" step failed', { cause: err }));
+    } finally {
+      this.#scheduleUses();
+    }
   }
 
   /** Appends `expired` for every pending or active session whose expiry is ≤ `nowMs`. Returns how many. */
@@ -196,13 +252,18 @@ export class SessionStore {
     return run;
   }
 
-  /** Appends one entry, durable, then folds it into the state. A failed append changes nothing (unless it landed). */
-  async #append(event: ApprovalEvent, s: { id: string; agent: string; aiorg: string; anchor: string | null }, who: AdminPrincipal | null, extra: Partial<ApprovalEntry>): Promise<void> {
-    const seq = this.#seq;
-    const entry: ApprovalEntry = {
+  /** The `chron.approval/v1` entry of step `seq`. */
+  #entry(seq: number, event: ApprovalEvent, s: { id: string; agent: string; aiorg: string; anchor: string | null }, who: AdminPrincipal | null, extra: Partial<ApprovalEntry>): ApprovalEntry {
+    return {
       type: 'chron.approval/v1', id: `approval/${seq}`, seq, event, session_id: s.id, time: new Date(this.#o.now()).toISOString(),
       agent: s.agent, aiorg: s.aiorg, anchor: s.anchor, actor: who?.subject ?? null, actor_role: who?.role ?? 'gateway', ...extra,
     };
+  }
+
+  /** Appends one entry, durable, then folds it into the state. A failed append changes nothing (unless it landed). */
+  async #append(event: ApprovalEvent, s: { id: string; agent: string; aiorg: string; anchor: string | null }, who: AdminPrincipal | null, extra: Partial<ApprovalEntry>): Promise<void> {
+    const seq = this.#seq;
+    const entry = this.#entry(seq, event, s, who, extra);
     let index: number | undefined;
     try {
       index = (await this.#o.chron.append(entry as unknown as Record<string, unknown>)).index;
@@ -216,10 +277,17 @@ export class SessionStore {
   }
 }
 
-function refusalAt(s: Session, nowMs: number): GrantRefusal | undefined {
+/** A use waiting for its group (SessionStore.consume). */
+interface PendingUse { sessionId: string; decisionId: string; nowMs: number; resolve: () => void; reject: (e: ApprovalError) => void }
+
+/** Most `used` entries recorded in one Chron transaction. */
+const MAX_USES_PER_GROUP = 1024;
+
+/** Why `s` cannot be used at `nowMs` after `extraUses` more uses than it has recorded, or undefined. */
+function refusalAt(s: Session, nowMs: number, extraUses = 0): GrantRefusal | undefined {
   const state: SessionState = s.state;
   if (state === 'expired' || ((state === 'pending' || state === 'active') && nowMs >= s.expiresAtMs)) return 'approval_session_expired';
   if (state !== 'active' || s.approvers.length < 2) return 'approval_session_inactive';
-  if (s.maxUses !== null && s.uses >= s.maxUses) return 'approval_session_exhausted';
+  if (s.maxUses !== null && s.uses + extraUses >= s.maxUses) return 'approval_session_exhausted';
   return undefined;
 }

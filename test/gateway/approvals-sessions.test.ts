@@ -208,7 +208,7 @@ test('approvals – Chron cannot write → ERR_APPROVAL_UNRECORDED and nothing c
   const id = await active(f, { maxUses: 1 });
   const broken = new Proxy(f.chron, {
     get(target, prop) {
-      if (prop === 'append') return () => Promise.reject(Object.assign(new Error('disk full'), { code: 'ERR_CHRON_WRITE' }));
+      if (prop === 'append' || prop === 'appendAll') return () => Promise.reject(Object.assign(new Error('disk full'), { code: 'ERR_CHRON_WRITE' }));
       const v: unknown = Reflect.get(target, prop, target);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
@@ -219,4 +219,54 @@ test('approvals – Chron cannot write → ERR_APPROVAL_UNRECORDED and nothing c
   await assert.rejects(a.request(WHO.oscar, TF), { code: 'ERR_APPROVAL_UNRECORDED' });
   assert.equal(a.show(id)?.uses, 0);
   assert.equal(a.list().length, 1);
+});
+
+test('approvals – concurrent uses are recorded in groups: never more than max_uses, gapless ids, uses 1..n, fewer transactions than uses', async (t) => {
+  const f = await approvalsFixture(t);
+  const id = await active(f, { maxUses: 20 });
+  const before = f.chron.stats();
+  const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => f.approvals.consume(id, `d-${i}`, f.clock.now())));
+  const ok = results.filter((r) => r.status === 'fulfilled').length;
+  assert.equal(ok, 20);
+  for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { code?: string }).code, 'ERR_APPROVAL_EXHAUSTED');
+  // The first 20 callers, in call order, got the uses.
+  assert.deepEqual(results.map((r) => r.status), [...Array(20).fill('fulfilled'), ...Array(30).fill('rejected')]);
+  const used = f.approvalEntries().filter((e) => e.event === 'used');
+  assert.deepEqual(used.map((e) => e.use), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.deepEqual(used.map((e) => e.decision_id), Array.from({ length: 20 }, (_, i) => `d-${i}`));
+  assert.deepEqual(f.approvalEntries().map((e) => e.id), f.approvalEntries().map((_, i) => `approval/${i}`));
+  const after = f.chron.stats();
+  assert.equal(after.appends - before.appends, 20);
+  assert.ok(after.transactions - before.transactions < 20, `expected group commits, got ${after.transactions - before.transactions} transactions for 20 uses`);
+  assert.equal(f.approvals.show(id)?.uses, 20);
+  // A restart replays the same state.
+  f.approvals.close();
+  const again = await f.restart();
+  assert.equal(again.show(id)?.uses, 20);
+  assert.deepEqual(again.grantFor('infra-bot', id, f.clock.now()), { ok: false, reason: 'approval_session_exhausted' });
+});
+
+test('approvals – a group whose Chron transaction fails records no use and changes nothing; the next group works', async (t) => {
+  const f = await approvalsFixture(t);
+  const id = await active(f, { maxUses: 5 });
+  let failing = true;
+  const flaky = new Proxy(f.chron, {
+    get(target, prop) {
+      if (prop === 'appendAll' && failing) return () => Promise.reject(Object.assign(new Error('disk full'), { code: 'ERR_CHRON_WRITE' }));
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  }) as Chron;
+  f.approvals.close();
+  const a = await createApprovals({ config: f.config, chron: flaky, agents: AGENTS, rulesRequiringApproval: (x) => APPROVAL_RULES[x] ?? new Set(), now: f.clock.now });
+  t.after(() => a.close());
+  const first = await Promise.allSettled([a.consume(id, 'd-1', f.clock.now()), a.consume(id, 'd-2', f.clock.now())]);
+  assert.deepEqual(first.map((r) => r.status === 'rejected' && (r.reason as { code?: string }).code), ['ERR_APPROVAL_UNRECORDED', 'ERR_APPROVAL_UNRECORDED']);
+  assert.equal(a.show(id)?.uses, 0);
+  failing = false;
+  await a.consume(id, 'd-3', f.clock.now());
+  assert.equal(a.show(id)?.uses, 1);
+  const used = f.approvalEntries().filter((e) => e.event === 'used');
+  assert.deepEqual(used.map((e) => [e.decision_id, e.use]), [['d-3', 1]]);
+  assert.deepEqual(f.approvalEntries().map((e) => e.id), f.approvalEntries().map((_, i) => `approval/${i}`));
 });

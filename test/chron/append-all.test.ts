@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decision, openLog, scratch } from './helpers.js';
+
+test('appendAll – records commit in one transaction, in order, with consecutive indices and their own record ids', async (t) => {
+  const s = await scratch(t);
+  const log = await openLog(t, s);
+  await log.append(decision(0));
+  const before = log.stats();
+  const r = await log.appendAll([{ type: 'test/v1', id: 'g/0' }, { type: 'test/v1', id: 'g/1' }, { type: 'test/v1', id: 'g/2' }]);
+  assert.deepEqual(r.map((x) => x.index), [1, 2, 3]);
+  assert.equal(log.stats().transactions - before.transactions, 1);
+  assert.equal(log.indexOfId('g/2'), 3);
+  assert.equal(JSON.parse(log.entry(2)?.data.toString('utf8') ?? '{}').id, 'g/1');
+  assert.deepEqual(await log.appendAll([]), []);
+});
+
+test('appendAll – a group queued behind a full batch is not split at the batch limit', async (t) => {
+  const s = await scratch(t);
+  const sizes: number[] = [];
+  const log = await openLog(t, s, { onCommit: (n) => sizes.push(n) });
+  const inFlight = log.append(decision(0));
+  // While that transaction is in flight: 2,046 single entries, then a group of 3 (limit per batch: 2,048).
+  const singles = Array.from({ length: 2046 }, (_, i) => log.append(decision(i + 1)));
+  const group = log.appendAll([{ type: 'test/v1', id: 'g/0' }, { type: 'test/v1', id: 'g/1' }, { type: 'test/v1', id: 'g/2' }]);
+  await Promise.all([inFlight, ...singles, group]);
+  assert.deepEqual(sizes, [1, 2049]);
+  assert.deepEqual((await group).map((x) => x.index), [2047, 2048, 2049]);
+});
+
+test('appendAll – a record that is not plain JSON rejects the whole group before anything is queued; too large a group is refused', async (t) => {
+  const s = await scratch(t);
+  const log = await openLog(t, s);
+  await assert.rejects(log.appendAll([{ type: 'test/v1', id: 'ok' }, { type: 'test/v1', bad: Number.NaN }]), { code: 'ERR_CHRON_RECORD' });
+  assert.equal(log.treeSize(), 0);
+  assert.equal(log.indexOfId('ok'), undefined);
+  await assert.rejects(log.appendAll(Array.from({ length: 2049 }, (_, i) => ({ type: 'test/v1', n: i }))), { code: 'ERR_CHRON_USAGE' });
+  assert.equal(log.treeSize(), 0);
+});
