@@ -47,6 +47,13 @@ export function subtreeId(level: number, index: number): number {
   return level * 2 ** 40 + index;
 }
 
+/**
+ * Entries per transaction the writer aims for: the client sends messages of at most this many entries
+ * (an appendAll group is never split, so one may be longer); the worker stops adding queued messages to
+ * a transaction once it holds this many.
+ */
+export const MAX_BATCH = 2048;
+
 /** Messages from the main thread to the writer worker. */
 export type WriterRequest =
   | { type: 'append'; batch: number; data: Uint8Array[]; recordIds: (string | null)[] }
@@ -57,8 +64,9 @@ export type WriterRequest =
 export type WriterReply =
   | { type: 'ready'; size: number }
   | { type: 'open-failed'; code: string; message: string }
-  | { type: 'appended'; batch: number; first: number; leafHashes: Uint8Array[] }
-  | { type: 'append-failed'; batch: number; code: string; message: string }
+  /** One transaction holding the entries of `batches` (in order): indices from `first`, leaf hashes in entry order. */
+  | { type: 'appended'; batches: number[]; first: number; leafHashes: Uint8Array[] }
+  | { type: 'append-failed'; batches: number[]; code: string; message: string }
   | { type: 'checkpointed'; req: number; note: string; size: number }
   | { type: 'checkpoint-failed'; req: number; code: string; message: string }
   | { type: 'closed'; req: number };

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ChronError, type ChronErrorCode } from './errors.js';
 import { toHex } from './merkle-hash.js';
-import type { WriterInit, WriterReply, WriterRequest } from './store-schema.js';
+import { MAX_BATCH, type WriterInit, type WriterReply, type WriterRequest } from './store-schema.js';
 
 /** Where an appended entry landed: its gapless index and lowercase-hex RFC 6962 leaf hash. */
 export interface AppendResult { index: number; leafHash: string }
@@ -13,18 +13,22 @@ export interface WriterStats { appends: number; transactions: number }
 interface Pending { data: Uint8Array; recordId: string | null; resolve: (r: AppendResult) => void; reject: (e: ChronError) => void; joinNext: boolean }
 
 /**
- * The main-thread side of the Chron writer: queues appends and sends them to the writer worker
- * as group commits. While one transaction is in flight, new appends wait; when it commits they
- * all go together into the next one (at most MAX_BATCH entries). Every append promise settles
- * only after its own transaction committed (resolve) or failed (reject ERR_CHRON_WRITE).
+ * The main-thread side of the Chron writer: queues appends and sends them to the writer worker once per
+ * event-loop turn (setImmediate), so the appends of one turn travel as one message. The worker groups
+ * every message waiting on its port into one transaction (group commit happens there, without waiting
+ * for this thread between two commits). Every append promise settles only after its own transaction
+ * committed (resolve) or failed (reject ERR_CHRON_WRITE).
  * If the worker dies, every pending and future append rejects: the log fails closed until the
- * process reopens it. A failed transaction (e.g. disk full) rejects only its own batch; later
+ * process reopens it. A failed transaction (e.g. disk full) rejects only its own entries; later
  * appends retry against the stored state.
  */
 export class WriterClient {
   readonly #worker: Worker;
+  /** Queued, not yet sent to the worker. */
   #queue: Pending[] = [];
+  /** Sent, waiting for the worker's reply, by message (batch) id. */
   #inFlight = new Map<number, Pending[]>();
+  #sendScheduled: NodeJS.Immediate | undefined;
   #requests = new Map<number, { resolve: (r: WriterReply) => void; reject: (e: ChronError) => void }>();
   #next = 1;
   #size: number;
@@ -75,9 +79,9 @@ export class WriterClient {
 
   /**
    * Queues entry bytes; resolves after the transaction holding them committed (fsynced). With
-   * `deferMs`, an idle writer waits up to that long before starting a transaction, so the entry can share
-   * the next one (and its fsync) with entries that arrive meanwhile; the promise still resolves only once
-   * it is durable.
+   * `deferMs`, the entry waits up to that long for a non-deferred append to travel with, so it shares
+   * that transaction (and its fsync) instead of paying its own; the promise still resolves only once it
+   * is durable.
    */
   append(data: Uint8Array, recordId: string | null, deferMs = 0): Promise<AppendResult> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
@@ -102,15 +106,18 @@ export class WriterClient {
     return Promise.all(done);
   }
 
-  /** Starts a transaction for the queue now, or after `deferMs` when idle, unless one is in flight (its reply flushes). */
+  /** Sends the queue at the end of this event-loop turn; deferred entries alone wait up to `deferMs` for company. */
   #kick(deferMs: number): void {
-    if (this.#inFlight.size > 0) return;
-    if (deferMs <= 0) { this.#flush(); return; }
-    this.#deferTimer ??= setTimeout(() => { this.#deferTimer = undefined; if (this.#inFlight.size === 0) this.#flush(); }, deferMs);
+    if (deferMs > 0) {
+      if (this.#sendScheduled === undefined) this.#deferTimer ??= setTimeout(() => { this.#deferTimer = undefined; this.#send(); }, deferMs);
+      return;
+    }
+    this.#sendScheduled ??= setImmediate(() => { this.#sendScheduled = undefined; this.#send(); });
   }
 
-  /** Signs and stores a checkpoint after every batch already sent; resolves with the signed note. */
+  /** Signs and stores a checkpoint after every append queued so far; resolves with the signed note. */
   async checkpoint(nowMs: number): Promise<{ note: string; size: number }> {
+    this.#send();
     const r = await this.#request({ type: 'checkpoint', req: 0, nowMs });
     if (r.type === 'checkpointed') return { note: r.note, size: r.size };
     throw new ChronError('ERR_CHRON_WRITE', 'unexpected writer reply');
@@ -118,6 +125,7 @@ export class WriterClient {
 
   /** Resolves once every append queued so far has committed or failed. */
   async drain(): Promise<void> {
+    this.#send();
     if (this.#queue.length > 0 || this.#inFlight.size > 0) {
       await new Promise<void>((r) => this.#drainWaiters.push(r));
     }
@@ -133,23 +141,26 @@ export class WriterClient {
     await exited;
   }
 
-  #flush(): void {
+  /** Sends every queued entry now, in messages of at most MAX_BATCH entries that never split an appendAll group. */
+  #send(): void {
     if (this.#deferTimer !== undefined) { clearTimeout(this.#deferTimer); this.#deferTimer = undefined; }
-    if (this.#queue.length === 0 || this.#dead !== undefined) {
-      if (this.#inFlight.size === 0) for (const w of this.#drainWaiters.splice(0)) w();
-      return;
+    if (this.#sendScheduled !== undefined) { clearImmediate(this.#sendScheduled); this.#sendScheduled = undefined; }
+    if (this.#dead !== undefined) return;
+    while (this.#queue.length > 0) {
+      let n = Math.min(MAX_BATCH, this.#queue.length);
+      while (n < this.#queue.length && (this.#queue[n - 1] as Pending).joinNext) n++;
+      const batch = this.#queue.splice(0, n);
+      const id = this.#next++;
+      this.#inFlight.set(id, batch);
+      const { views, buffer } = packBatch(batch);
+      const msg: WriterRequest = { type: 'append', batch: id, data: views, recordIds: batch.map((p) => p.recordId) };
+      // Transferred, not cloned: one move of the whole batch instead of a structured clone per entry.
+      this.#worker.postMessage(msg, [buffer]);
     }
-    // Never split an appendAll group across two transactions: a batch may run past MAX_BATCH to keep it whole.
-    let n = Math.min(MAX_BATCH, this.#queue.length);
-    while (n < this.#queue.length && (this.#queue[n - 1] as Pending).joinNext) n++;
-    const batch = this.#queue.splice(0, n);
-    const id = this.#next++;
-    this.#inFlight.set(id, batch);
-    this.#stats.transactions += 1;
-    const { views, buffer } = packBatch(batch);
-    const msg: WriterRequest = { type: 'append', batch: id, data: views, recordIds: batch.map((p) => p.recordId) };
-    // Transferred, not cloned: one move of the whole batch instead of a structured clone per entry.
-    this.#worker.postMessage(msg, [buffer]);
+  }
+
+  #settleDrain(): void {
+    if (this.#queue.length === 0 && this.#inFlight.size === 0) for (const w of this.#drainWaiters.splice(0)) w();
   }
 
   #request(msg: WriterRequest & { req: number }): Promise<WriterReply> {
@@ -164,21 +175,29 @@ export class WriterClient {
   #onReply(m: WriterReply): void {
     switch (m.type) {
       case 'appended': {
-        const batch = this.#inFlight.get(m.batch) ?? [];
-        this.#inFlight.delete(m.batch);
-        this.#size = m.first + batch.length;
-        this.#stats.appends += batch.length;
-        this.onCommit?.(batch.length);
-        batch.forEach((p, i) => p.resolve({ index: m.first + i, leafHash: toHex(m.leafHashes[i] as Uint8Array) }));
-        this.#flush();
+        let index = m.first;
+        let k = 0;
+        for (const id of m.batches) {
+          const batch = this.#inFlight.get(id) ?? [];
+          this.#inFlight.delete(id);
+          for (const p of batch) p.resolve({ index: index++, leafHash: toHex(m.leafHashes[k++] as Uint8Array) });
+        }
+        this.#size = index;
+        this.#stats.appends += k;
+        this.#stats.transactions += 1;
+        this.onCommit?.(k);
+        this.#settleDrain();
         return;
       }
       case 'append-failed': {
-        const batch = this.#inFlight.get(m.batch) ?? [];
-        this.#inFlight.delete(m.batch);
         const err = new ChronError('ERR_CHRON_WRITE', `entries could not be made durable: ${m.message}`);
-        for (const p of batch) p.reject(err);
-        this.#flush();
+        for (const id of m.batches) {
+          const batch = this.#inFlight.get(id) ?? [];
+          this.#inFlight.delete(id);
+          for (const p of batch) p.reject(err);
+        }
+        this.#stats.transactions += 1;
+        this.#settleDrain();
         return;
       }
       case 'checkpointed':
@@ -213,9 +232,6 @@ export class WriterClient {
     for (const w of this.#drainWaiters.splice(0)) w();
   }
 }
-
-/** Largest number of entries one group commit carries. */
-const MAX_BATCH = 2048;
 
 /**
  * Copies the entries of a batch into one fresh ArrayBuffer (never Buffer's shared pool, which must not

@@ -1,16 +1,19 @@
 /**
  * The Chron writer: the only code that writes the database. Runs in a worker_threads Worker so
  * that the fsync of each group commit never blocks the event loop. Opens better-sqlite3 with
- * WAL and synchronous=FULL; each `append` message (a batch of entries that arrived while the
- * previous commit was in flight) becomes exactly one IMMEDIATE transaction, and is reported
- * back only after COMMIT returned, i.e. after the WAL was fsynced.
+ * WAL and synchronous=FULL. Group commit happens here: when an `append` message arrives, every
+ * further `append` already waiting on the port (sent while the previous commit was in flight) is
+ * taken too (receiveMessageOnPort, up to MAX_BATCH entries, never splitting a message), and all of
+ * them become exactly one IMMEDIATE transaction, reported back in one reply only after COMMIT
+ * returned, i.e. after the WAL was fsynced. The writer never waits for the main thread between
+ * two transactions.
  *
  * Before each transaction the stored size is compared with the in-memory frontier; if another
  * process appended (or a transaction failed) the frontier is reloaded from storage, so indices
  * stay gapless and are never reused. Checkpoints are signed here, inside a transaction that also
  * checks the new tree extends the last stored checkpoint (never two inconsistent checkpoints).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,7 +23,7 @@ import { Frontier } from './frontier.js';
 import { signerFromJwk } from './keys.js';
 import { HASH_SIZE, leafHash } from './merkle-hash.js';
 import { rangeRoot, type SubtreeReader } from './merkle-proofs.js';
-import { MAX_ENTRIES, SCHEMA_SQL, STORE_FORMAT, subtreeId, type WriterInit, type WriterReply, type WriterRequest } from './store-schema.js';
+import { MAX_BATCH, MAX_ENTRIES, SCHEMA_SQL, STORE_FORMAT, subtreeId, type WriterInit, type WriterReply, type WriterRequest } from './store-schema.js';
 
 const init = workerData as WriterInit;
 if (parentPort === null) throw new Error('writer-worker must run as a worker thread');
@@ -91,17 +94,38 @@ function serve(): void {
     return { note, size };
   });
 
-  port.on('message', (m: WriterRequest) => {
+  const commitAppends = (msgs: Extract<WriterRequest, { type: 'append' }>[]): void => {
+    const batches = msgs.map((x) => x.batch);
+    try {
+      const data = msgs.length === 1 ? (msgs[0] as { data: Uint8Array[] }).data : msgs.flatMap((x) => x.data);
+      const recordIds = msgs.length === 1 ? (msgs[0] as { recordIds: (string | null)[] }).recordIds : msgs.flatMap((x) => x.recordIds);
+      const { first, hashes, buffer } = appendBatch.immediate(data, recordIds);
+      port.postMessage({ type: 'appended', batches, first, leafHashes: hashes } satisfies WriterReply, [buffer]);
+    } catch (err) {
+      resetFrontier();
+      reply({ type: 'append-failed', batches, ...describe(err) });
+    }
+  };
+
+  const handle = (m: WriterRequest): void => {
     switch (m.type) {
-      case 'append':
-        try {
-          const { first, hashes, buffer } = appendBatch.immediate(m.data, m.recordIds);
-          port.postMessage({ type: 'appended', batch: m.batch, first, leafHashes: hashes } satisfies WriterReply, [buffer]);
-        } catch (err) {
-          resetFrontier();
-          reply({ type: 'append-failed', batch: m.batch, ...describe(err) });
+      case 'append': {
+        // Group commit: take every append already queued behind this one, stopping at another kind of message.
+        const msgs = [m];
+        let entries = m.data.length;
+        let held: WriterRequest | undefined;
+        while (entries < MAX_BATCH) {
+          const next = receiveMessageOnPort(port);
+          if (next === undefined) break;
+          const n = next.message as WriterRequest;
+          if (n.type !== 'append') { held = n; break; }
+          msgs.push(n);
+          entries += n.data.length;
         }
+        commitAppends(msgs);
+        if (held !== undefined) handle(held);
         return;
+      }
       case 'checkpoint':
         try {
           const { note, size } = checkpointNow.immediate(m.nowMs);
@@ -117,7 +141,8 @@ function serve(): void {
         port.close();
         return;
     }
-  });
+  };
+  port.on('message', handle);
 }
 
 /** Rows per multi-row INSERT statement (SQLite allows 32,766 parameters; 64 × 4 stays far below). */

@@ -15,17 +15,23 @@ test('appendAll – records commit in one transaction, in order, with consecutiv
   assert.deepEqual(await log.appendAll([]), []);
 });
 
-test('appendAll – a group queued behind a full batch is not split at the batch limit', async (t) => {
+test('appendAll – a group that straddles the 2,048-entry batch limit is not split across transactions', async (t) => {
   const s = await scratch(t);
   const sizes: number[] = [];
   const log = await openLog(t, s, { onCommit: (n) => sizes.push(n) });
-  const inFlight = log.append(decision(0));
-  // While that transaction is in flight: 2,046 single entries, then a group of 3 (limit per batch: 2,048).
-  const singles = Array.from({ length: 2046 }, (_, i) => log.append(decision(i + 1)));
+  // 2,047 single entries, then a group of 3 (indices 2,047..2,049), then 10 more: the batch limit falls inside the group.
+  const singles = Array.from({ length: 2047 }, (_, i) => log.append(decision(i)));
   const group = log.appendAll([{ type: 'test/v1', id: 'g/0' }, { type: 'test/v1', id: 'g/1' }, { type: 'test/v1', id: 'g/2' }]);
-  await Promise.all([inFlight, ...singles, group]);
-  assert.deepEqual(sizes, [1, 2049]);
+  const after = Array.from({ length: 10 }, (_, i) => log.append(decision(3000 + i)));
+  await Promise.all([...singles, group, ...after]);
   assert.deepEqual((await group).map((x) => x.index), [2047, 2048, 2049]);
+  assert.equal(sizes.reduce((a, b) => a + b, 0), 2060);
+  // Transaction boundaries (cumulative sizes) never fall inside the group.
+  let at = 0;
+  for (const n of sizes) {
+    at += n;
+    assert.ok(at <= 2047 || at >= 2050, `a transaction ended after entry ${at - 1}, inside the group (sizes ${sizes.join(', ')})`);
+  }
 });
 
 test('appendAll – a record that is not plain JSON rejects the whole group before anything is queued; too large a group is refused', async (t) => {
