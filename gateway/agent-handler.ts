@@ -195,23 +195,25 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       approval: decision.reason === 'allowed_by_approval' ? entry.approval : null,
     };
     if (decision.effect === 'deny') return record(c, decided, who);
-    if (decision.reason === 'allowed_by_approval' && grant?.ok) {
+    // record, then forward. A decision that relied on a session is recorded with its `used` entry, in one transaction.
+    let index: number;
+    if (decision.reason === 'allowed_by_approval' && grant?.ok && approvals) {
       try {
-        await approvals?.consume(grant.grant.sessionId, decided.decision_id, deps.now());
+        const used = await approvals.consume(grant.grant.sessionId, decided.decision_id, deps.now(), decided);
+        if (used.decisionIndex === undefined) return answerUnrecorded(c, decided.decision_id);
+        index = used.decisionIndex;
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'ERR_APPROVAL_UNRECORDED') return answerUnrecorded(c, decided.decision_id);
-        const again = approvals?.grantFor(agent.id, sessionHeader, deps.now());
+        const again = approvals.grantFor(agent.id, sessionHeader, deps.now());
         return reject(c, again && !again.ok ? again.reason : 'approval_session_exhausted', who);
       }
-    }
-
-    // record, then forward
-    let index: number;
-    try {
-      index = (await chron.append(decided)).index;
-    } catch {
-      return answerUnrecorded(c, decided.decision_id);
+    } else {
+      try {
+        index = (await chron.append(decided)).index;
+      } catch {
+        return answerUnrecorded(c, decided.decision_id);
+      }
     }
     if (refusedSockets.has(req.socket)) return;
     answeredSockets.add(req.socket);

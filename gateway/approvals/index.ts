@@ -30,11 +30,13 @@ export interface Approvals {
   grantFor(agent: string, sessionHeader: string | undefined, nowMs: number): { ok: true; grant: SessionGrant } | { ok: false; reason: GrantRefusal } | undefined;
   /**
    * Counts one use of the session by a decision that relied on it (call only when the decision is
-   * ALLOW via approval, before recording it); appends the durable `used` entry. Rejects with
-   * ApprovalError ERR_APPROVAL_EXHAUSTED (uses ran out meanwhile), ERR_APPROVAL_STATE (revoked or
-   * expired meanwhile) or ERR_APPROVAL_UNRECORDED (Chron down): the caller must then not forward.
+   * ALLOW via approval); appends the durable `used` entry. With `decision` (the decision entry), that
+   * entry is appended right after `used`, in the same Chron transaction, and its index is returned:
+   * both are durable or neither is. Rejects with ApprovalError ERR_APPROVAL_EXHAUSTED (uses ran out
+   * meanwhile), ERR_APPROVAL_STATE (revoked or expired meanwhile) or ERR_APPROVAL_UNRECORDED (Chron
+   * down): the caller must then not forward.
    */
-  consume(sessionId: string, decisionId: string, nowMs: number): Promise<void>;
+  consume(sessionId: string, decisionId: string, nowMs: number, decision?: Readonly<Record<string, unknown>>): Promise<{ decisionIndex: number | undefined }>;
   /** Sessions usable at `nowMs` (for a gauge). */
   activeCount(nowMs: number): number;
   /** Admin API handler (`/approvals…`) for the admin listener; returns true if it handled the request. */
@@ -93,7 +95,7 @@ export async function createApprovals(opts: {
   const routes = approvalAdminRoutes(store, verifier, opts.now);
   return {
     grantFor: (agent, header, nowMs) => store.grantFor(agent, header, nowMs),
-    consume: (sessionId, decisionId, nowMs) => store.consume(sessionId, decisionId, nowMs),
+    consume: (sessionId, decisionId, nowMs, decision) => store.consume(sessionId, decisionId, nowMs, decision),
     activeCount: (nowMs) => store.activeCount(nowMs),
     adminRoutes: () => routes,
     expireDue: (nowMs) => store.expireDue(nowMs),

@@ -149,11 +149,12 @@ export class SessionStore {
    * while one group is being recorded form the next group: one queue step, one Chron transaction
    * (appendAll: all `used` entries of the group land, with consecutive `approval/<seq>` ids, or none do),
    * instead of one fsync per use in turn. Each use is checked in arrival order against the uses taken
-   * before it, so a group never spends more than `max_uses`.
+   * before it, so a group never spends more than `max_uses`. With `decision`, the decision entry follows
+   * its `used` entry in the same transaction and its Chron index is returned (both durable or neither).
    */
-  consume(sessionId: string, decisionId: string, nowMs: number): Promise<void> {
+  consume(sessionId: string, decisionId: string, nowMs: number, decision?: Readonly<Record<string, unknown>>): Promise<{ decisionIndex: number | undefined }> {
     return new Promise((resolve, reject) => {
-      this.#uses.push({ sessionId, decisionId, nowMs, resolve, reject });
+      this.#uses.push({ sessionId, decisionId, nowMs, decision, resolve, reject });
       this.#scheduleUses();
     });
   }
@@ -183,9 +184,15 @@ export class SessionStore {
         accepted.push({ use: u, s, entry });
       }
       if (accepted.length === 0) return;
+      // Each `used` entry, followed by the decision entry that relied on it when the caller gave one.
+      const records: Record<string, unknown>[] = [];
+      for (const a of accepted) {
+        records.push(a.entry as unknown as Record<string, unknown>);
+        if (a.use.decision !== undefined) records.push(a.use.decision);
+      }
       let indices: number[];
       try {
-        indices = (await this.#o.chron.appendAll(accepted.map((a) => a.entry as unknown as Record<string, unknown>))).map((r) => r.index);
+        indices = (await this.#o.chron.appendAll(records)).map((r) => r.index);
       } catch (cause) {
         // One transaction: if the first entry landed (its acknowledgement was lost), all of them did.
         const first = this.#o.chron.indexOfId((accepted[0] as { entry: ApprovalEntry }).entry.id);
@@ -194,13 +201,14 @@ export class SessionStore {
           for (const a of accepted) a.use.reject(err);
           return;
         }
-        indices = accepted.map((_, i) => first + i);
+        indices = records.map((_, i) => first + i);
       }
-      accepted.forEach((a, i) => {
+      let k = 0;
+      for (const a of accepted) {
         this.#seq += 1;
-        applyEntry(this.#sessions, a.entry, indices[i] as number);
-        a.use.resolve();
-      });
+        applyEntry(this.#sessions, a.entry, indices[k++] as number);
+        a.use.resolve({ decisionIndex: a.use.decision !== undefined ? indices[k++] : undefined });
+      }
     } catch (err) {
       // Not expected: settle every use of the group (settled promises ignore this) rather than leave a request hanging.
       for (const u of group) u.reject(new ApprovalError('ERR_APPROVAL_UNRECORDED', 'the "used" step failed', { cause: err }));
@@ -278,9 +286,12 @@ export class SessionStore {
 }
 
 /** A use waiting for its group (SessionStore.consume). */
-interface PendingUse { sessionId: string; decisionId: string; nowMs: number; resolve: () => void; reject: (e: ApprovalError) => void }
+interface PendingUse {
+  sessionId: string; decisionId: string; nowMs: number; decision: Readonly<Record<string, unknown>> | undefined;
+  resolve: (r: { decisionIndex: number | undefined }) => void; reject: (e: ApprovalError) => void;
+}
 
-/** Most `used` entries recorded in one Chron transaction. */
+/** Most uses recorded in one Chron transaction (each a `used` entry, and its decision entry when given: ≤ 2,048 entries). */
 const MAX_USES_PER_GROUP = 1024;
 
 /** Why `s` cannot be used at `nowMs` after `extraUses` more uses than it has recorded, or undefined. */

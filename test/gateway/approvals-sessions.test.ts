@@ -270,3 +270,19 @@ test('approvals – a group whose Chron transaction fails records no use and cha
   assert.deepEqual(used.map((e) => [e.decision_id, e.use]), [['d-3', 1]]);
   assert.deepEqual(f.approvalEntries().map((e) => e.id), f.approvalEntries().map((_, i) => `approval/${i}`));
 });
+
+test('approvals – consume with the decision entry: each decision lands right after its own `used` entry, in the same transaction, and its index is returned', async (t) => {
+  const f = await approvalsFixture(t);
+  const id = await active(f, { maxUses: 10 });
+  const before = f.chron.stats().transactions;
+  const rs = await Promise.all([0, 1, 2].map((i) => f.approvals.consume(id, `d-${i}`, f.clock.now(), { type: 'chron.decision/v1', decision_id: `d-${i}` })));
+  for (const [i, r] of rs.entries()) {
+    assert.ok(r.decisionIndex !== undefined);
+    const decision = JSON.parse(f.chron.entry(r.decisionIndex)?.data.toString('utf8') ?? '{}') as Record<string, unknown>;
+    const used = JSON.parse(f.chron.entry(r.decisionIndex - 1)?.data.toString('utf8') ?? '{}') as Record<string, unknown>;
+    assert.equal(decision.decision_id, `d-${i}`);
+    assert.deepEqual([used.event, used.decision_id, used.use], ['used', `d-${i}`, i + 1]);
+  }
+  assert.ok(f.chron.stats().transactions - before <= 2, 'three uses with their decisions in at most two transactions');
+  assert.equal((await f.approvals.consume(id, 'd-x', f.clock.now())).decisionIndex, undefined, 'no decision given, no index');
+});

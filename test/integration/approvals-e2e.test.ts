@@ -65,6 +65,15 @@ test('approvals e2e – without a session the approval-only rule does not match;
   assert.deepEqual([...decision.approval.approvers].sort(), ['alice@acme.example', 'bob@acme.example']);
   const steps = h.allEntries().filter((e) => e.type === 'chron.approval/v1').map((e) => e.event);
   assert.deepEqual(steps, ['requested', 'approved', 'approved', 'activated', 'used']);
+  // The `used` entry is the one right before its decision (same transaction), and names it.
+  const all = h.allEntries();
+  const at = all.findIndex((e) => e.type === 'chron.decision/v1' && e.decision_id === (decision as unknown as { decision_id: string }).decision_id);
+  assert.ok(at > 0);
+  const used = all[at - 1] as { type: string; event: string; decision_id: string; use: number };
+  assert.equal(used.type, 'chron.approval/v1');
+  assert.equal(used.event, 'used');
+  assert.equal(used.decision_id, (decision as unknown as { decision_id: string }).decision_id);
+  assert.equal(used.use, 1);
 });
 
 test('approvals e2e – revoked or expired sessions deny at once; a session for a1 does not help another agent', async (t) => {
