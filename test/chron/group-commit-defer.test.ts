@@ -21,3 +21,17 @@ test('append – a deferred entry alone is committed within its window', async (
   assert.equal(r.index, 0);
   assert.equal(log.treeSize(), 1);
 });
+
+test('checkpoint – covers exactly the appends made before it, even when appends queued after it travel in the same turn', async (t) => {
+  const s = await scratch(t);
+  const log = await openLog(t, s);
+  const before = [log.append({ type: 'test/v1', n: 1 }), log.append({ type: 'test/v1', n: 2 })];
+  const cp = log.checkpoint();
+  const after = [log.append({ type: 'test/v1', n: 3 }), log.append({ type: 'test/v1', n: 4 })];
+  const note = await cp;
+  await Promise.all([...before, ...after]);
+  // The signed note's second line is the tree size.
+  assert.equal(note.split('\n')[1], '2');
+  assert.equal(log.treeSize(), 4);
+  assert.deepEqual((await Promise.all(after)).map((r) => r.index), [2, 3]);
+});
