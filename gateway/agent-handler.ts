@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import type { Chron } from '../chron/index.js';
@@ -227,8 +228,10 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       log.info({ msg: 'request', request_id: entry.request_id, agent: agent.id, upstream: upstream.name, effect: 'allow', rule: decided.rule_id, status: 101 });
       return;
     }
-    const abort = new AbortController();
-    res.once('close', () => { if (!res.writableFinished) abort.abort(); });
+    // The agent went away before its answer was written: abort the upstream request. undici takes an
+    // EventEmitter that emits 'abort' as its signal; far cheaper per request than an AbortController.
+    const cancel = new EventEmitter();
+    res.once('close', () => { if (!res.writableFinished) cancel.emit('abort'); });
     const hasBody = body !== null || headers.contentLength !== undefined || headers.chunked;
     const outcome = await forwarder.forward({
       upstream, method, requestId: entry.request_id,
@@ -236,7 +239,7 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       headers: headers.forward,
       body: body ?? (hasBody ? req.pipe(limitStream(s.config.limits.maxBodyBytes)) : null),
       contentLength: body ? body.length : headers.contentLength,
-      signal: abort.signal,
+      signal: cancel,
     }, res);
     const totalMs = performance.now() - c.started;
     const status = outcome.ok ? outcome.status : statusOf(outcome.reason);

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { Pool, errors } from 'undici';
 import { relayableResponseHeader } from './canonical/headers.js';
@@ -14,7 +15,8 @@ export interface ForwardRequest {
   readonly requestId: string;
   readonly body: Buffer | Readable | null;
   readonly contentLength: number | undefined;
-  readonly signal: AbortSignal;
+  /** Aborts the upstream request: an AbortSignal, or an EventEmitter that emits 'abort' (undici accepts both). */
+  readonly signal: AbortSignal | EventEmitter;
 }
 
 /** How a forward ended. `headersSent` tells whether the agent already got the upstream's status line. */

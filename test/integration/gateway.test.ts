@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { rawRequest, startHarness } from '../helpers/harness.js';
 
@@ -288,4 +290,30 @@ test('gateway – path_encoded_slash: decode splits %2F, and the decoded path is
   const other = await startHarness(t);
   const strict = await rawRequest(other.gw.agentUrl, h1('GET', '/github/repos/acme/app/git/ref/heads%2Fmain', { Authorization: `Bearer ${await other.token('a1')}` }));
   assert.equal(strict.status, 400, 'the default stays reject');
+});
+
+test('gateway – the agent hanging up while the upstream has not answered aborts the upstream request; the outcome is recorded', async (t) => {
+  let received = false;
+  let upstreamSawAbort = false;
+  const up = createServer((req, res) => {
+    received = true;
+    // Never answers: only the gateway giving up on the request ends it.
+    res.on('close', () => { if (!res.writableFinished) upstreamSawAbort = true; });
+    req.resume();
+  });
+  await new Promise<void>((r) => up.listen(0, '127.0.0.1', () => r()));
+  t.after(() => { up.closeAllConnections(); up.close(); });
+  const h = await startHarness(t, { upstreamTarget: `http://127.0.0.1:${(up.address() as AddressInfo).port}` });
+  const token = await h.token('a1');
+  const sock = connect((new URL(h.gw.agentUrl)).port as unknown as number, '127.0.0.1');
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  sock.write(`GET /github/repos/acme/app/pulls/7 HTTP/1.1\r\nHost: gw.test\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+  await waitFor(() => received);
+  sock.destroy();
+  await waitFor(() => upstreamSawAbort);
+  await waitFor(() => h.entries().length === 2);
+  const [d, o] = h.entries();
+  assert.equal(d?.effect, 'allow');
+  assert.equal(o?.type, 'chron.outcome/v1');
+  assert.equal(o?.reason, 'upstream_unreachable');
 });
