@@ -33,8 +33,9 @@ export type { AppendResult, WriterStats } from './writer-client.js';
 
 /**
  * How an append may be batched. `deferMs` (default 0): hold the entry up to this long for a non-deferred
- * append to travel with, so that e.g. an outcome entry shares the fsync of the next request's decision. The returned promise still resolves only when the entry is durable; a crash inside the window
- * loses only entries whose promise had not resolved.
+ * append to travel with, so that e.g. an outcome entry shares the fsync of the next request's decision.
+ * The returned promise still resolves only when the entry is durable; a crash inside the window loses
+ * only entries whose promise had not resolved.
  */
 export interface AppendOptions { deferMs?: number }
 

@@ -97,9 +97,7 @@ function serve(): void {
   const commitAppends = (msgs: Extract<WriterRequest, { type: 'append' }>[]): void => {
     const batches = msgs.map((x) => x.batch);
     try {
-      const data = msgs.length === 1 ? (msgs[0] as { data: Uint8Array[] }).data : msgs.flatMap((x) => x.data);
-      const recordIds = msgs.length === 1 ? (msgs[0] as { recordIds: (string | null)[] }).recordIds : msgs.flatMap((x) => x.recordIds);
-      const { first, hashes, buffer } = appendBatch.immediate(data, recordIds);
+      const { first, hashes, buffer } = appendBatch.immediate(msgs.flatMap((x) => x.data), msgs.flatMap((x) => x.recordIds));
       port.postMessage({ type: 'appended', batches, first, leafHashes: hashes } satisfies WriterReply, [buffer]);
     } catch (err) {
       resetFrontier();
