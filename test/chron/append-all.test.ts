@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { decision, openLog, scratch } from './helpers.js';
 
 test('appendAll – records commit in one transaction, in order, with consecutive indices and their own record ids', async (t) => {
@@ -42,4 +43,19 @@ test('appendAll – a record that is not plain JSON rejects the whole group befo
   assert.equal(log.indexOfId('ok'), undefined);
   await assert.rejects(log.appendAll(Array.from({ length: 2049 }, (_, i) => ({ type: 'test/v1', n: i }))), { code: 'ERR_CHRON_USAGE' });
   assert.equal(log.treeSize(), 0);
+});
+
+test('appendAll – when the transaction fails, no record of the group is stored, every promise rejects, and indices continue gapless', async (t) => {
+  const s = await scratch(t);
+  const log = await openLog(t, s);
+  await log.append(decision(0));
+  const db = new Database(s.db);
+  t.after(() => db.close());
+  db.exec("CREATE TRIGGER fault BEFORE INSERT ON entries WHEN NEW.record_id = 'g/1' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
+  await assert.rejects(log.appendAll([{ type: 'test/v1', id: 'g/0' }, { type: 'test/v1', id: 'g/1' }, { type: 'test/v1', id: 'g/2' }]), { code: 'ERR_CHRON_WRITE' });
+  assert.equal(log.indexOfId('g/0'), undefined);
+  assert.equal(log.treeSize(), 1);
+  db.exec('DROP TRIGGER fault');
+  const r = await log.appendAll([{ type: 'test/v1', id: 'h/0' }, { type: 'test/v1', id: 'h/1' }]);
+  assert.deepEqual(r.map((x) => x.index), [1, 2]);
 });
