@@ -32,6 +32,9 @@ const reply = (m: WriterReply): void => port.postMessage(m);
 
 let db: Database.Database;
 let frontier: Frontier;
+// Prepared once, on first use (storedSize runs at the start of every transaction).
+let maxIdx: Database.Statement | undefined;
+let subtreeReader: SubtreeReader | undefined;
 try {
   db = openWritable(init);
   frontier = Frontier.load(storedSize(), reader());
@@ -187,18 +190,21 @@ function openWritable(i: WriterInit): Database.Database {
 }
 
 function storedSize(): number {
-  const max = db.prepare('SELECT max(idx) FROM entries').pluck().get() as number | null;
+  maxIdx ??= db.prepare('SELECT max(idx) FROM entries').pluck();
+  const max = maxIdx.get() as number | null;
   return max === null ? 0 : max + 1;
 }
 
 function reader(): SubtreeReader {
+  if (subtreeReader !== undefined) return subtreeReader;
   const leaf = db.prepare('SELECT leaf_hash FROM entries WHERE idx = ?').pluck();
   const node = db.prepare('SELECT hash FROM subtrees WHERE id = ?').pluck();
-  return (level, index) => {
+  subtreeReader = (level, index) => {
     const h = (level === 0 ? leaf.get(index) : node.get(subtreeId(level, index))) as Buffer | undefined;
     if (h === undefined) throw new ChronError('ERR_CHRON_NOT_FOUND', `subtree ${level}/${index} is missing from the database`);
     return h;
   };
+  return subtreeReader;
 }
 
 function syncFrontier(): void {
