@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { loadConfig } from '../../gateway/config/load.js';
 import { startGateway } from '../../gateway/gateway.js';
-import { createLogger } from '../../gateway/log.js';
+import { createLogger, LOG_FLUSH_MS } from '../../gateway/log.js';
 import { startHarness } from '../helpers/harness.js';
 
 test('logs – one JSON line per request with id, agent, upstream, effect, rule, status; never a token, credential or body', async (t) => {
@@ -16,7 +18,8 @@ test('logs – one JSON line per request with id, agent, upstream, effect, rule,
   assert.ok(loaded.ok);
   const logFile = `${h.dir}/gateway.log`;
   const fd = openSync(logFile, 'a');
-  const gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, createLogger('info', fd), { env: { IT_GITHUB_TOKEN: secret } });
+  const log = createLogger('info', fd);
+  const gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, log, { env: { IT_GITHUB_TOKEN: secret } });
   const token = await h.token('a1');
   const body = '{"body":"secret-body-content-42"}';
   const calls: [string, string, string?][] = [
@@ -31,7 +34,7 @@ test('logs – one JSON line per request with id, agent, upstream, effect, rule,
   }
   await request(`${gw.agentUrl}/github/repos/acme/app`, { headers: { authorization: 'Bearer not.a.jwt' } }).then((r) => r.body.dump());
   await gw.close();
-  await new Promise((r) => setTimeout(r, 200)); // pino writes asynchronously
+  await log.flush(); // lines are buffered (gateway/log.ts)
   closeSync(fd);
   const text = readFileSync(logFile, 'utf8');
   const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -47,4 +50,27 @@ test('logs – one JSON line per request with id, agent, upstream, effect, rule,
   for (const secretText of [token, secret, 'client-key-123', 'secret-body-content-42', 'not.a.jwt']) {
     assert.equal(text.includes(secretText), false, `the log contains ${secretText.slice(0, 12)}…`);
   }
+});
+
+test('logs – buffered lines reach the file within LOG_FLUSH_MS without a flush call; an error line is written at once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'claiim-log-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'out.log');
+  const fd = openSync(file, 'a');
+  const log = createLogger('info', fd);
+  // Write out what is left before closing the fd (pino would otherwise retry on a closed fd at exit).
+  t.after(async () => { await log.flush(); closeSync(fd); });
+  const lines = (): string[] => readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+  log.info({ msg: 'first' });
+  // Far below LOG_CHUNK_BYTES, so only the timer writes it; give it a few intervals of slack.
+  const deadline = Date.now() + 8 * LOG_FLUSH_MS;
+  while (lines().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(lines().map((l) => (JSON.parse(l) as { msg: string }).msg), ['first']);
+  log.info({ msg: 'second' });
+  log.error({ msg: 'broke' });
+  // The error flushes the buffer, the info line before it included, without waiting for the timer.
+  // The timer just fired (it wrote 'first'); its next tick is ≈ LOG_FLUSH_MS away, so only the error's own flush can write within 0.4 of that.
+  const soon = Date.now() + 0.4 * LOG_FLUSH_MS;
+  while (lines().length < 3 && Date.now() < soon) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(lines().map((l) => (JSON.parse(l) as { msg: string }).msg), ['first', 'second', 'broke']);
 });
