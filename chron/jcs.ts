@@ -8,18 +8,17 @@ import { ChronError } from './errors.js';
  * or change (undefined, functions, symbols, bigint, NaN/Infinity, Dates, Maps, cycles) is
  * rejected with ERR_CHRON_RECORD, so an entry never differs from what the caller meant.
  *
- * Fast path: a copy of the record with every object's keys inserted in sorted order, written by
- * the native JSON.stringify. JCS serialises strings and numbers exactly as JSON.stringify does and
- * orders keys by UTF-16 code units, which is what the default sort compares; JSON.stringify keeps
- * insertion order except for array-index keys (V8 writes those first, in numeric order) and an own
- * `__proto__` key cannot be copied by assignment, so a record with a key that starts with a digit or
- * is `__proto__` goes to the reference `canonicalize` library instead. test/chron/jcs.test.ts checks
- * both paths against the library on generated records.
+ * Fast path (`serialize`): JCS writes strings and numbers exactly as JSON.stringify does and orders
+ * object keys by UTF-16 code units, which is what the default sort compares; the sorted key order and
+ * the serialised `"key":` prefixes are cached per record shape (the gateway writes a handful of shapes),
+ * so a decision entry costs one JSON.stringify per string value. Anything that is not plain JSON goes to
+ * the checks below, which name the bad path. test/chron/jcs.test.ts holds the result byte-for-byte to
+ * the reference `canonicalize` library on 20,000 generated records.
  */
 export function canonicalBytes(record: unknown): Buffer {
-  const sorted = sortedCopy(record, []);
-  if (sorted !== UNSORTABLE) return Buffer.from(JSON.stringify(sorted), 'utf8');
-  // Not plain JSON (name the bad path), or a key the fast path leaves to the library.
+  const text = serialize(record, []);
+  if (text !== NOT_PLAIN) return Buffer.from(text, 'utf8');
+  // Not plain JSON: name the bad path. (The reference library below is a last line of defence only.)
   if (!isPlainJson(record, [])) checkPlainJson(record, '$', new Set());
   return Buffer.from(referenceCanonicalize(record), 'utf8');
 }
@@ -31,53 +30,84 @@ export function referenceCanonicalize(record: unknown): string {
   return text;
 }
 
-const UNSORTABLE: unique symbol = Symbol('unsortable');
+const NOT_PLAIN: unique symbol = Symbol('not plain JSON');
+
+/** A record shape: its keys in insertion order (to confirm a cache hit), sorted, and as `"key":` prefixes. */
+interface Shape { readonly keys: readonly string[]; readonly sorted: readonly string[]; readonly prefixes: readonly string[] }
 
 /**
- * `v` with object keys in sorted insertion order (primitives as they are), or UNSORTABLE when `v` is
- * not plain JSON (the rules of checkPlainJson) or has a key the fast path cannot order (see canonicalBytes).
- * `stack` holds the objects being visited (cycles).
+ * Shapes, looked up by key count and first key and confirmed key by key (cheaper than joining the keys).
+ * Bounded: emptied when MAX_SHAPES are held, so records with ever-new keys cannot grow it.
  */
-function sortedCopy(v: unknown, stack: object[]): unknown {
+const shapes = new Map<string, Shape[]>();
+let shapeCount = 0;
+const MAX_SHAPES = 512;
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function shapeOf(keys: string[]): Shape {
+  const id = `${keys.length}\u0000${keys[0] ?? ''}`;
+  const candidates = shapes.get(id);
+  if (candidates !== undefined) for (const c of candidates) if (sameKeys(c.keys, keys)) return c;
+  const sorted = [...keys].sort();
+  const shape: Shape = { keys, sorted, prefixes: sorted.map((k) => `${JSON.stringify(k)}:`) };
+  if (shapeCount >= MAX_SHAPES) {
+    // Full (records with ever-new keys): start over rather than keep stale shapes forever.
+    shapes.clear();
+    shapeCount = 0;
+  }
+  shapeCount += 1;
+  const list = shapes.get(id);
+  if (list === undefined) shapes.set(id, [shape]);
+  else list.push(shape);
+  return shape;
+}
+
+/** RFC 8785 text of `v`, or NOT_PLAIN (the rules of checkPlainJson). `stack` holds the objects being visited (cycles). */
+function serialize(v: unknown, stack: object[]): string | typeof NOT_PLAIN {
   switch (typeof v) {
     case 'string':
+      return JSON.stringify(v);
     case 'boolean':
-      return v;
+      return v ? 'true' : 'false';
     case 'number':
-      return Number.isFinite(v) ? v : UNSORTABLE;
+      return Number.isFinite(v) ? JSON.stringify(v) : NOT_PLAIN;
     case 'object': {
-      if (v === null) return null;
-      if (stack.includes(v)) return UNSORTABLE;
+      if (v === null) return 'null';
+      if (stack.includes(v)) return NOT_PLAIN;
       stack.push(v);
-      let out: unknown;
+      let out: string | typeof NOT_PLAIN;
       if (Array.isArray(v)) {
-        const arr: unknown[] = new Array<unknown>(v.length);
-        out = arr;
+        out = '[';
         for (let i = 0; i < v.length; i++) {
-          const c = sortedCopy(v[i], stack);
-          if (c === UNSORTABLE) { out = UNSORTABLE; break; }
-          arr[i] = c;
+          const item = serialize(v[i], stack);
+          if (item === NOT_PLAIN) { out = NOT_PLAIN; break; }
+          out += i === 0 ? item : `,${item}`;
         }
+        if (out !== NOT_PLAIN) out += ']';
       } else {
         const proto = Object.getPrototypeOf(v) as unknown;
-        if (proto !== Object.prototype && proto !== null) out = UNSORTABLE;
+        if (proto !== Object.prototype && proto !== null) out = NOT_PLAIN;
         else {
-          const keys = Object.keys(v).sort();
-          const obj: Record<string, unknown> = {};
-          out = obj;
-          for (const k of keys) {
-            const c0 = k.charCodeAt(0);
-            const c = (c0 >= 0x30 && c0 <= 0x39) || k === '__proto__' ? UNSORTABLE : sortedCopy((v as Record<string, unknown>)[k], stack);
-            if (c === UNSORTABLE) { out = UNSORTABLE; break; }
-            obj[k] = c;
+          const { sorted, prefixes } = shapeOf(Object.keys(v));
+          out = '{';
+          for (let i = 0; i < sorted.length; i++) {
+            const item = serialize((v as Record<string, unknown>)[sorted[i] as string], stack);
+            if (item === NOT_PLAIN) { out = NOT_PLAIN; break; }
+            out += i === 0 ? `${prefixes[i] as string}${item}` : `,${prefixes[i] as string}${item}`;
           }
+          if (out !== NOT_PLAIN) out += '}';
         }
       }
       stack.pop();
       return out;
     }
     default:
-      return UNSORTABLE;
+      return NOT_PLAIN;
   }
 }
 

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalBytes, referenceCanonicalize } from '../../chron/jcs.js';
 
-// canonicalBytes writes most records with a sorted copy and the native JSON.stringify; these tests
-// hold it byte-for-byte to the reference `canonicalize` library on generated records (fixed seeds,
-// so a failure reproduces), including the shapes the fast path hands to the library.
+// canonicalBytes writes records with its own shape-cached serialiser; these tests hold it
+// byte-for-byte to the reference `canonicalize` library on generated records (fixed seeds, so a
+// failure reproduces), including more shapes than the cache keeps.
 
 /** mulberry32: a small deterministic PRNG (the seed makes a failure reproducible). */
 function rng(seed: number): () => number {
@@ -64,14 +64,34 @@ test('canonicalBytes – byte-identical to the reference library on 20,000 gener
   }
 });
 
-test('canonicalBytes – keys the native writer would reorder or drop are still RFC 8785 order', () => {
-  // V8's JSON.stringify writes array-index keys first in numeric order; RFC 8785 sorts "10" before "9".
+test('canonicalBytes – array-index-like keys, an own __proto__ key, null prototypes, lone surrogates', () => {
+  // V8 keeps array-index keys first in numeric order; RFC 8785 sorts "10" before "9".
   assert.equal(canonicalBytes({ b: 1, 10: 'x', 9: 'y', a: [{ 2: 0, 1: 0 }] }).toString(), '{"10":"x","9":"y","a":[{"1":0,"2":0}],"b":1}');
   // An own __proto__ key (as JSON.parse makes it) is data, not the prototype.
   assert.equal(canonicalBytes(JSON.parse('{"z":1,"__proto__":{"p":2}}')).toString(), '{"__proto__":{"p":2},"z":1}');
   // Null-prototype objects, nested arrays, numbers in shortest form, lone surrogates escaped.
   const np = Object.assign(Object.create(null) as object, { y: [1e21, -0, 0.1], x: '\uD800' });
   assert.equal(canonicalBytes(np).toString(), '{"x":"\\ud800","y":[1e+21,0,0.1]}');
+});
+
+test('canonicalBytes – records that share a key count and first key, or differ only in key order, are each serialised by their own keys', () => {
+  // The shape cache is keyed by key count and first key; a hit must still be confirmed key by key.
+  const records: Record<string, unknown>[] = [
+    { x: 1, a: 'A', b: true }, { x: 1, b: 'B', c: null }, { x: 2, a: 'A', b: false }, { b: 1, a: 2, x: 3 },
+    { 'a\u0000b': 1, c: 2 }, { a: 1, 'b\u0000c': 2 }, { x: 1, a: { x: 1, b: [] } },
+  ];
+  for (let round = 0; round < 3; round++) {
+    for (const r of records) assert.equal(canonicalBytes(r).toString('utf8'), referenceCanonicalize(r), JSON.stringify(r));
+  }
+  // A cached shape applied to the wrong record would read that record's missing key through the
+  // prototype chain: with Object.prototype polluted, that would put a value into the entry.
+  Object.defineProperty(Object.prototype, 'zz', { value: 'polluted', configurable: true });
+  try {
+    assert.equal(canonicalBytes({ q: 1, r: 2, zz: 3 }).toString('utf8'), '{"q":1,"r":2,"zz":3}');
+    assert.equal(canonicalBytes({ q: 1, r: 2, s: 4 }).toString('utf8'), '{"q":1,"r":2,"s":4}');
+  } finally {
+    delete (Object.prototype as Record<string, unknown>).zz;
+  }
 });
 
 test('canonicalBytes – anything that is not plain JSON is ERR_CHRON_RECORD naming where it is', () => {
