@@ -247,7 +247,8 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       writeJson(res, status, { effect: 'allow', status, reason: outcome.reason, rule_id: decided.rule_id, decision_id: decided.decision_id, chron_index: index, request_id: entry.request_id });
     } else if (!outcome.ok) res.destroy();
     observe(decided, totalMs, outcome.upstreamMs);
-    if (!outcome.ok) metrics.upstreamError(upstream.name, outcome.reason);
+    // An agent that hung up or sent too much is not an upstream failure (no alert on the upstream).
+    if (!outcome.ok && outcome.reason !== 'agent_disconnected' && outcome.reason !== 'body_too_large') metrics.upstreamError(upstream.name, outcome.reason);
     log.info({ msg: 'request', request_id: entry.request_id, agent: agent.id, upstream: upstream.name, effect: 'allow', rule: decided.rule_id, status, total_ms: round(totalMs), upstream_ms: round(outcome.upstreamMs) });
     chron.append({
       type: 'chron.outcome/v1', decision_id: decided.decision_id, request_id: entry.request_id, time: new Date(deps.now()).toISOString(),

@@ -22,7 +22,7 @@ export interface ForwardRequest {
 /** How a forward ended. `headersSent` tells whether the agent already got the upstream's status line. */
 export type ForwardOutcome =
   | { ok: true; status: number; upstreamMs: number }
-  | { ok: false; reason: 'upstream_unreachable' | 'upstream_timeout' | 'body_too_large'; headersSent: boolean; upstreamMs: number };
+  | { ok: false; reason: 'upstream_unreachable' | 'upstream_timeout' | 'body_too_large' | 'agent_disconnected'; headersSent: boolean; upstreamMs: number };
 
 /**
  * Sends canonical requests to upstreams through one keep-alive undici Pool per upstream (the only importer
@@ -84,7 +84,10 @@ export class Forwarder {
       const timeout = err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError;
       // A streamed body that outgrew limits.max_body_bytes: the upstream saw an aborted request, never a whole one.
       const tooLarge = (err as { code?: string }).code === 'ERR_BODY_TOO_LARGE';
-      return { ok: false, reason: tooLarge ? 'body_too_large' : timeout ? 'upstream_timeout' : 'upstream_unreachable', headersSent: res.headersSent, upstreamMs: performance.now() - started };
+      // Only `req.signal` aborts a request, and only when the agent went away: not the upstream's fault.
+      const aborted = err instanceof errors.RequestAbortedError;
+      const reason = tooLarge ? 'body_too_large' : timeout ? 'upstream_timeout' : aborted ? 'agent_disconnected' : 'upstream_unreachable';
+      return { ok: false, reason, headersSent: res.headersSent, upstreamMs: performance.now() - started };
     }
   }
 

@@ -74,9 +74,11 @@ export const REASONS = {
   // record (503)
   chron_unavailable: { status: 503, stage: 'record', text: 'the decision could not be made durable in Chron; nothing was forwarded' },
   shutting_down: { status: 503, stage: 'accept', text: 'the gateway is shutting down; retry on another replica' },
-  // forward (502/504)
+  // forward (502/504/499)
   upstream_unreachable: { status: 502, stage: 'forward', text: 'the upstream refused, reset or failed the connection' },
   upstream_timeout: { status: 504, stage: 'forward', text: 'the upstream did not answer within its timeout_ms' },
+  // Recorded only (the agent is gone, nobody receives it); 499 as in nginx's "client closed request".
+  agent_disconnected: { status: 499, stage: 'forward', text: 'the agent closed the connection before its answer was complete; the upstream request was aborted' },
 } as const satisfies Record<string, { status: number; stage: string; text: string }>;
 
 /** Every reason string the gateway can put in a response or a Chron entry. */

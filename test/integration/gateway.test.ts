@@ -315,5 +315,9 @@ test('gateway – the agent hanging up while the upstream has not answered abort
   const [d, o] = h.entries();
   assert.equal(d?.effect, 'allow');
   assert.equal(o?.type, 'chron.outcome/v1');
-  assert.equal(o?.reason, 'upstream_unreachable');
+  // The agent left; the upstream did nothing wrong (no upstream error, no 502 in the record).
+  assert.equal(o?.reason, 'agent_disconnected');
+  assert.equal(o?.status, 499);
+  const metrics = await (await fetch(`${h.gw.adminUrl}/metrics`)).text();
+  assert.doesNotMatch(metrics, /^claiim_upstream_errors_total\{/m, 'an agent hanging up is not an upstream error');
 });
