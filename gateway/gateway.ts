@@ -71,7 +71,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
   const ws = new WebsocketForwarder(secrets);
   const router = new Router(config.upstreams);
   const approvals = config.approvals ? await createApprovals({
-    config: config.approvals, chron, agents: config.agents, now,
+    config: config.approvals, chron, agents: () => state.config.agents, now,
     rulesRequiringApproval: (agent) => new Set(state.config.policies.filter((p) => p.agents.includes(agent))
       .flatMap((p) => p.rules.filter((r) => r.requires === 'approval' && r.effect === 'allow').map((r) => r.id))),
   }) : undefined;

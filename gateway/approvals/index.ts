@@ -10,14 +10,14 @@ import { createAdminTokenVerifier } from '../identity/index.js';
 import { approvalAdminRoutes } from './admin-routes.js';
 import type { ApprovalsConfig } from './config.js';
 import type { AdminPrincipal } from '../identity/index.js';
-import { SessionStore, type GrantRefusal, type SessionGrant, type SessionRequest } from './service.js';
+import { SessionStore, type ApprovalAgent, type GrantRefusal, type SessionGrant, type SessionRequest } from './service.js';
 import { sessionView, type SessionView } from './sessions.js';
 
 export { approvalsConfigSchema, approvalsConfigFromRaw, APPROVALS_DEFAULTS, type ApprovalsConfig } from './config.js';
 export { ApprovalError, APPROVAL_ERROR_STATUS, isApprovalError, type ApprovalErrorCode } from './errors.js';
 export { approvalsCommand, APPROVALS_HELP } from './cli.js';
 export { APPROVAL_SESSION_HEADER } from './admin-routes.js';
-export type { SessionGrant, GrantRefusal, SessionRequest } from './service.js';
+export type { ApprovalAgent, SessionGrant, GrantRefusal, SessionRequest } from './service.js';
 export type { ApprovalEntry, ApprovalEvent, SessionState, SessionView } from './sessions.js';
 
 /** The approvals module as the gateway sees it. */
@@ -69,12 +69,13 @@ const SWEEP_MAX_MS = 60_000;
  * algorithm), replays every `chron.approval/v1` entry of `chron` so a restart loses nothing, writes
  * `expired` for sessions that ran out while the gateway was down, and arms the expiry timer.
  * Preconditions: `config` came from approvalsConfigFromRaw; `chron` is writable and stays open until
- * after close(); `agents` are the configured agents (id, aiorg, anchor).
+ * after close(); `agents` are the configured agents (id, aiorg, anchor), or a function returning the
+ * current ones (read at every session request, so a policy reload applies at once).
  */
 export async function createApprovals(opts: {
   config: ApprovalsConfig;
   chron: Chron;
-  agents: readonly { id: string; aiorg: string; anchor?: string }[];
+  agents: readonly ApprovalAgent[] | (() => readonly ApprovalAgent[]);
   rulesRequiringApproval: (agent: string) => ReadonlySet<string>;
   now: () => number;
 }): Promise<Approvals> {

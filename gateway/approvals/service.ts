@@ -14,11 +14,18 @@ export type GrantRefusal = 'approval_session_unknown' | 'approval_session_inacti
 /** The input of `request` (already shape-checked by the admin routes). */
 export interface SessionRequest { readonly agent: string; readonly scope: readonly string[]; readonly reason: string; readonly changeRef?: string; readonly ttlS?: number; readonly maxUses?: number }
 
+/** An agent as approvals need it: who it is, the aiorg whose admins may open and approve its sessions, its anchor. */
+export interface ApprovalAgent { readonly id: string; readonly aiorg: string; readonly anchor?: string }
+
 /** Construction options of the session store. */
 export interface SessionStoreOptions {
   readonly config: ApprovalsConfig;
   readonly chron: Chron;
-  readonly agents: readonly { readonly id: string; readonly aiorg: string; readonly anchor?: string }[];
+  /**
+   * The configured agents, or a function returning the current ones (the gateway passes the live policy's,
+   * so a reload that adds an agent or moves it to another aiorg applies to the next request at once).
+   */
+  readonly agents: readonly ApprovalAgent[] | (() => readonly ApprovalAgent[]);
   /** Rule ids marked `requires: approval` in the agent's policies (the only ids a scope may name). */
   readonly rulesRequiringApproval: (agent: string) => ReadonlySet<string>;
   readonly now: () => number;
@@ -37,7 +44,7 @@ const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 export class SessionStore {
   readonly #o: SessionStoreOptions;
   readonly #sessions = new Map<string, Session>();
-  readonly #agents: ReadonlyMap<string, { readonly id: string; readonly aiorg: string; readonly anchor?: string }>;
+  readonly #agents: () => readonly ApprovalAgent[];
   #seq = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #uses: PendingUse[] = [];
@@ -45,7 +52,8 @@ export class SessionStore {
 
   constructor(o: SessionStoreOptions) {
     this.#o = o;
-    this.#agents = new Map(o.agents.map((a) => [a.id, a]));
+    const agents = o.agents;
+    this.#agents = typeof agents === 'function' ? agents : () => agents;
   }
 
   /** Replays every approval entry (ids `approval/0`, `approval/1`, … through Chron's id index). Returns how many. */
@@ -91,7 +99,7 @@ export class SessionStore {
   /** Opens a session for `r.agent`. Rejects ERR_APPROVAL_INVALID / FORBIDDEN / UNRECORDED. */
   request(who: AdminPrincipal, r: SessionRequest): Promise<Session> {
     return this.#step(async () => {
-      const agent = this.#agents.get(r.agent);
+      const agent = this.#agents().find((a) => a.id === r.agent);
       if (agent === undefined) throw new ApprovalError('ERR_APPROVAL_INVALID', `"agent": "${r.agent}" is not a registered agent`);
       if (!who.aiorgs.includes(agent.aiorg)) throw new ApprovalError('ERR_APPROVAL_FORBIDDEN', `the caller does not act for aiorg "${agent.aiorg}" of agent "${agent.id}"`);
       const approvable = this.#o.rulesRequiringApproval(agent.id);

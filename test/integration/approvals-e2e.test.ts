@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';
 import { startHarness } from '../helpers/harness.js';
 import { signJws } from '../gateway/identity-fixtures.js';
@@ -25,8 +25,8 @@ async function setup(t: Parameters<typeof startHarness>[0]) {
   });
   const admin = (sub: string, aiorgs = ['engineering']): string => signJws({ alg: 'EdDSA', typ: 'JWT', kid: 'adm-1' },
     { iss: ADMIN_ISSUER, aud: 'claiim-admin', sub, iat: Math.floor(ms / 1000), exp: Math.floor(ms / 1000) + 600, claiim_role: 'admin', claiim_aiorgs: aiorgs }, privateKey as KeyObject);
-  const api = async (who: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
-    const res = await request(`${h.gw.adminUrl}${path}`, { method, headers: { authorization: `Bearer ${admin(who)}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const api = async (who: string, method: 'GET' | 'POST', path: string, body?: unknown, aiorgs?: string[]): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await request(`${h.gw.adminUrl}${path}`, { method, headers: { authorization: `Bearer ${admin(who, aiorgs)}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
     return { status: res.statusCode, json: await res.body.json() as Record<string, unknown> };
   };
   const merge = async (session?: string, sub = 'a1'): Promise<{ status: number; body: Record<string, unknown> }> => {
@@ -93,4 +93,23 @@ test('approvals e2e – revoked or expired sessions deny at once; a session for 
   assert.equal((await merge(s2)).status, 200);
   clock.advance(601_000);
   assert.equal((await merge(s2)).body.reason, 'approval_session_expired');
+});
+
+test('approvals e2e – a policy reload that adds an agent or changes its anchor applies to the next session request', async (t) => {
+  const { h, api } = await setup(t);
+  const askA2 = { agent: 'a2', scope: ['gh-merge-approved'], reason: 'CHG-43' };
+  const before = await api('ops@acme.example', 'POST', '/approvals', askA2);
+  assert.equal(before.status, 400, `a2 is not configured yet: ${JSON.stringify(before.json)}`);
+  const file = `${h.dir}/claiim.yaml`;
+  writeFileSync(file, readFileSync(file, 'utf8')
+    .replace('{ id: a1, aiorg: engineering, anchor: eng-lead@acme.example,', '{ id: a1, aiorg: engineering, anchor: release-lead@acme.example,')
+    .replace('  - { id: f1, aiorg: finance, anchor: cfo@acme.example }', '  - { id: f1, aiorg: finance, anchor: cfo@acme.example }\n  - { id: a2, aiorg: engineering, anchor: platform-lead@acme.example }')
+    .replace('  - agents: [a1]\n', '  - agents: [a1, a2]\n'));
+  const r = await h.gw.reload();
+  assert.ok(r.ok && r.changed, JSON.stringify(r));
+  const added = await api('ops@acme.example', 'POST', '/approvals', askA2);
+  assert.equal(added.status, 201, `a2 exists after the reload: ${JSON.stringify(added.json)}`);
+  assert.equal((await api('ops@acme.example', 'POST', '/approvals', { ...askA2, agent: 'a1' })).status, 201);
+  const requested = h.allEntries().filter((e) => e.type === 'chron.approval/v1' && e.event === 'requested') as { agent: string; anchor: string }[];
+  assert.deepEqual(requested.map((e) => [e.agent, e.anchor]), [['a2', 'platform-lead@acme.example'], ['a1', 'release-lead@acme.example']], 'entries carry the reloaded anchors');
 });
