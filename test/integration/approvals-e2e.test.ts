@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'undici';
 import { startHarness } from '../helpers/harness.js';
 import { signJws } from '../gateway/identity-fixtures.js';
@@ -13,6 +13,7 @@ async function setup(t: Parameters<typeof startHarness>[0]) {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const keyFile = `/tmp/claiim-admin-${process.pid}-${Math.random().toString(36).slice(2)}.jwk`;
   writeFileSync(keyFile, JSON.stringify({ ...publicKey.export({ format: 'jwk' }), kid: 'adm-1' }));
+  t.after(() => rmSync(keyFile, { force: true }));
   let ms = Date.now();
   const clock = { now: () => ms, advance: (d: number) => { ms += d; } };
   const h = await startHarness(t, {
