@@ -9,10 +9,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startChild, type BenchChild } from './procs.js';
-import { CREDENTIAL_ENV, openApprovalSession, scenarios, writeGatewaySetup } from './scenarios.js';
+import { startRowTarget, type RowTarget } from './scenarios.js';
 import { findTool } from './tools.js';
-import { runWrk, writeScript } from './wrk.js';
+import { runWrk } from './wrk.js';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
@@ -60,23 +59,13 @@ async function main(): Promise<void> {
   const wrk = findTool('wrk');
   if (!wrk.found) { process.stderr.write(`${wrk.hint}\n`); process.exitCode = 1; return; }
   const dir = mkdtempSync(join(tmpdir(), 'claiim-prof-'));
-  const started: BenchChild[] = [];
+  const profDir = join(dir, 'prof');
+  let target: RowTarget | undefined;
   try {
-    const upstream = await startChild('upstream', new URL('./fake-upstream.js', import.meta.url), []);
-    started.push(upstream);
-    const setup = await writeGatewaySetup(dir, upstream.url, 'gateway');
-    const profDir = join(dir, 'prof');
-    const gw = await startChild('gateway', new URL('./gateway-host.js', import.meta.url), [setup.configFile, values.mode === 'disabled' ? 'disabled' : 'durable'], {
-      env: { ...process.env, [CREDENTIAL_ENV]: 'bench-upstream-credential' }, execArgv: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
-    });
-    started.push(gw);
-    const sessionId = values.row === 'gw-approval' && gw.adminUrl !== undefined ? await openApprovalSession(gw.adminUrl, setup.admins) : undefined;
-    const s = scenarios(setup.token, sessionId).find((x) => x.id === values.row);
-    if (!s) throw new Error(`no row ${values.row}`);
-    const script = join(dir, 'row.lua');
-    writeScript(script, s.spec);
-    const r = await runWrk(wrk.path, gw.url + s.spec.path, script, Number(values.connections), Number(values.seconds));
-    await gw.stop(15_000);
+    target = await startRowTarget(dir, values.row, values.mode === 'disabled' ? 'disabled' : 'durable', ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+    const r = await runWrk(wrk.path, target.url, target.script, Number(values.connections), Number(values.seconds));
+    // Stopping the gateway makes it write its .cpuprofile.
+    await target.gateway.stop(15_000);
     if (process.env.CLAIIM_BENCH_KEEP_PROFILE) for (const f of readdirSync(profDir)) writeFileSync(join(process.env.CLAIIM_BENCH_KEEP_PROFILE, f), readFileSync(join(profDir, f)));
     process.stdout.write(`${values.row} (${values.mode}) at ${values.connections} connections: ${Math.round(r.rps)} req/s, p50 ${r.p50us} µs, p99 ${r.p99us} µs\n`);
     for (const f of readdirSync(profDir)) {
@@ -87,7 +76,7 @@ async function main(): Promise<void> {
       for (const a of byArea(frames)) process.stdout.write(`${a.pct.toFixed(1).padStart(5)} %  ${a.area}\n`);
     }
   } finally {
-    for (const c of started.reverse()) await c.stop();
+    await target?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

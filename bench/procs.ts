@@ -61,9 +61,20 @@ export function treeCpuSeconds(pid: number): number {
   return ticks / USER_HZ;
 }
 
-function ownTicks(pid: number): number {
+/** User + system CPU seconds of each thread of `pid`, by thread id (the main thread's id is `pid`). */
+export function threadCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    for (const t of readdirSync(`/proc/${pid}/task`)) out.set(Number(t), ownTicks(pid, Number(t)) / USER_HZ);
+  } catch {
+    // gone: no threads
+  }
+  return out;
+}
+
+function ownTicks(pid: number, tid?: number): number {
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     // Fields after the ")" of the command name: state is field 3, utime 14, stime 15.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(f[11]) + Number(f[12]);

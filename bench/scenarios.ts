@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { generateSigningKey } from '../chron/index.js';
 import { generateDevIssuerKey, mintDevToken } from '../gateway/identity/index.js';
-import type { RequestSpec } from './wrk.js';
+import { startChild, type BenchChild } from './procs.js';
+import { writeScript, type RequestSpec } from './wrk.js';
 
 export const ORIGIN = 'bench.claiim.local/gateway';
 const ISSUER = 'https://idp.bench.local';
@@ -125,4 +126,40 @@ export function scenarios(token: string, sessionId?: string): Scenario[] {
     ...(sessionId !== undefined ? [{ id: 'gw-approval', label: 'gateway: inside an approval session', kind: 'gateway', spec: { method: 'POST', path: '/api/repos/acme/app/releases', headers: { ...json, 'x-claiim-approval-session': sessionId }, body: RELEASE }, expectStatus: 200 } satisfies Scenario] : []),
     { id: 'gw-allow-nochron', label: 'gateway: allow by path rule, Chron disabled (attribution only)', kind: 'gateway-disabled', spec: get(`/api${READ}`), expectStatus: 200 },
   ];
+}
+
+/** One row of the table, served: the fake upstream and a gateway (durable or Chron-disabled) started in `dir`. */
+export interface RowTarget {
+  readonly gateway: BenchChild;
+  /** The URL wrk loads and the Lua script that sends the row's request. */
+  readonly url: string;
+  readonly script: string;
+  /** Stops the gateway, then the upstream. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the fake upstream and a gateway for scenario `row` (opening an approval session first for
+ * gw-approval) and writes the row's wrk script; used by cpu-profile.js and thread-cpu.js.
+ * On failure everything already started is stopped.
+ */
+export async function startRowTarget(dir: string, row: string, mode: 'durable' | 'disabled', execArgv: string[] = []): Promise<RowTarget> {
+  const started: BenchChild[] = [];
+  const stop = async (): Promise<void> => { for (const c of started.splice(0).reverse()) await c.stop(); };
+  try {
+    started.push(await startChild('upstream', new URL('./fake-upstream.js', import.meta.url), []));
+    const setup = await writeGatewaySetup(dir, (started[0] as BenchChild).url, 'gateway');
+    const gateway = await startChild('gateway', new URL('./gateway-host.js', import.meta.url), [setup.configFile, mode],
+      { env: { ...process.env, [CREDENTIAL_ENV]: 'bench-upstream-credential' }, execArgv });
+    started.push(gateway);
+    const sessionId = row === 'gw-approval' && gateway.adminUrl !== undefined ? await openApprovalSession(gateway.adminUrl, setup.admins) : undefined;
+    const s = scenarios(setup.token, sessionId).find((x) => x.id === row);
+    if (!s) throw new Error(`no row ${row}`);
+    const script = join(dir, 'row.lua');
+    writeScript(script, s.spec);
+    return { gateway, url: gateway.url + s.spec.path, script, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
