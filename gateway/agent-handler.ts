@@ -70,6 +70,11 @@ interface Ctx {
  */
 export const answeredSockets = new WeakSet<object>();
 export const refusedSockets = new WeakSet<object>();
+/**
+ * Forwards in progress, by connection: when the parser fails on a request body that is being streamed
+ * upstream, client-error.ts calls this to abort the forward, whose outcome is then `malformed_request`.
+ */
+export const framingFailures = new WeakMap<object, () => void>();
 
 /** How long an outcome entry may wait for company before it is committed on its own (ms). */
 const OUTCOME_DEFER_MS = 5;
@@ -196,6 +201,9 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       approval: decision.reason === 'allowed_by_approval' ? entry.approval : null,
     };
     if (decision.effect === 'deny') return record(c, decided, who);
+    // The parser already refused this connection's body (client-error.ts recorded that and answered 400):
+    // no ALLOW for a request that cannot be forwarded whole, and no session use spent on it.
+    if (refusedSockets.has(req.socket)) return;
     // record, then forward. A decision that relied on a session is recorded with its `used` entry, in one transaction.
     let index: number;
     if (decision.reason === 'allowed_by_approval' && grant?.ok && approvals) {
@@ -216,7 +224,12 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
         return answerUnrecorded(c, decided.decision_id);
       }
     }
-    if (refusedSockets.has(req.socket)) return;
+    if (refusedSockets.has(req.socket)) {
+      // The parser refused the body while the ALLOW was being made durable: nothing is forwarded, and the
+      // outcome says why (client-error.ts recorded the refusal and answered 400).
+      recordOutcome(decided, upstream.name, statusOf('malformed_request'), 'malformed_request', 0, performance.now() - c.started);
+      return;
+    }
     answeredSockets.add(req.socket);
     const upgrade = headers.websocket ? upgrades.get(req) : undefined;
     if (upgrade) {
@@ -233,7 +246,10 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     const cancel = new EventEmitter();
     res.once('close', () => { if (!res.writableFinished) cancel.emit('abort'); });
     const hasBody = body !== null || headers.contentLength !== undefined || headers.chunked;
-    const outcome = await forwarder.forward({
+    let framingFailed = false;
+    const onFramingFailure = (): void => { framingFailed = true; cancel.emit('abort'); };
+    if (hasBody && body === null) framingFailures.set(req.socket, onFramingFailure);
+    const forwarded = await forwarder.forward({
       upstream, method, requestId: entry.request_id,
       pathAndQuery: path + (rawQuery ? `?${rawQuery}` : ''),
       headers: headers.forward,
@@ -241,20 +257,27 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       contentLength: body ? body.length : headers.contentLength,
       signal: cancel,
     }, res);
+    if (framingFailures.get(req.socket) === onFramingFailure) framingFailures.delete(req.socket);
+    // A body the parser refused mid-stream aborted the forward: that, not the agent leaving, is the reason.
+    const outcome = !forwarded.ok && framingFailed ? { ...forwarded, reason: 'malformed_request' as const } : forwarded;
     const totalMs = performance.now() - c.started;
     const status = outcome.ok ? outcome.status : statusOf(outcome.reason);
     if (!outcome.ok && !outcome.headersSent) {
       writeJson(res, status, { effect: 'allow', status, reason: outcome.reason, rule_id: decided.rule_id, decision_id: decided.decision_id, chron_index: index, request_id: entry.request_id });
     } else if (!outcome.ok) res.destroy();
     observe(decided, totalMs, outcome.upstreamMs);
-    // An agent that hung up or sent too much is not an upstream failure (no alert on the upstream).
-    if (!outcome.ok && outcome.reason !== 'agent_disconnected' && outcome.reason !== 'body_too_large') metrics.upstreamError(upstream.name, outcome.reason);
+    // An agent that hung up, sent too much or sent a broken body is not an upstream failure (no alert on the upstream).
+    if (!outcome.ok && outcome.reason !== 'agent_disconnected' && outcome.reason !== 'body_too_large' && outcome.reason !== 'malformed_request') metrics.upstreamError(upstream.name, outcome.reason);
     log.info({ msg: 'request', request_id: entry.request_id, agent: agent.id, upstream: upstream.name, effect: 'allow', rule: decided.rule_id, status, total_ms: round(totalMs), upstream_ms: round(outcome.upstreamMs) });
+    recordOutcome(decided, upstream.name, status, outcome.ok ? null : outcome.reason, outcome.upstreamMs, totalMs);
+  }
+
+  /** Appends the `chron.outcome/v1` entry of an ALLOW. Nobody waits on it: it shares the next decision's commit (and fsync). */
+  function recordOutcome(decided: DecisionEntry, upstream: string, status: number, reason: string | null, upstreamMs: number, totalMs: number): void {
     chron.append({
-      type: 'chron.outcome/v1', decision_id: decided.decision_id, request_id: entry.request_id, time: new Date(deps.now()).toISOString(),
-      upstream: upstream.name, status, reason: outcome.ok ? null : outcome.reason, upstream_ms: round(outcome.upstreamMs), total_ms: round(totalMs),
-    // Nobody waits on the outcome: let it share the next decision's commit (and fsync) instead of its own.
-    }, { deferMs: OUTCOME_DEFER_MS }).catch(() => log.error({ msg: 'chron_outcome_append_failed', request_id: entry.request_id }));
+      type: 'chron.outcome/v1', decision_id: decided.decision_id, request_id: decided.request_id, time: new Date(deps.now()).toISOString(),
+      upstream, status, reason, upstream_ms: round(upstreamMs), total_ms: round(totalMs),
+    }, { deferMs: OUTCOME_DEFER_MS }).catch(() => log.error({ msg: 'chron_outcome_append_failed', request_id: decided.request_id }));
   }
 
   /** A request refused before a rule could decide: recorded as DENY `pre_policy` with its reason. */

@@ -3,7 +3,7 @@ import type { Chron } from '../chron/index.js';
 import type { Logger } from './log.js';
 import { newId, type DecisionEntry } from './records.js';
 import { statusOf } from './reasons.js';
-import { answeredSockets, refusedSockets } from './agent-handler.js';
+import { answeredSockets, framingFailures, refusedSockets } from './agent-handler.js';
 
 /**
  * Requests that Node's strict HTTP parser refuses (smuggling attempts, bad framing, oversize headers,
@@ -16,9 +16,15 @@ export function createClientErrorHandler(deps: { chron: Chron; log: Logger; now:
     // Node reports the error again for every later chunk of a connection it has given up on: once is enough.
     if (refusedSockets.has(socket)) return;
     if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
-    // The handler already answered this request (the parser failed on what followed): let that answer
-    // flush, then end the connection; nothing new to record.
-    if (answeredSockets.has(socket)) { socket.end(); setTimeout(() => socket.destroy(), 1_000).unref(); return; }
+    // The handler already answered this request or is forwarding it (the parser failed on what followed):
+    // let an answer flush, then end the connection; nothing new to record here.
+    // A body being streamed upstream is aborted now; its outcome entry says malformed_request.
+    if (answeredSockets.has(socket)) {
+      framingFailures.get(socket)?.();
+      socket.end();
+      setTimeout(() => socket.destroy(), 1_000).unref();
+      return;
+    }
     refusedSockets.add(socket);
     const reason = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'malformed_request';
     const status = statusOf(reason);

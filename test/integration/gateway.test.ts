@@ -321,3 +321,52 @@ test('gateway – the agent hanging up while the upstream has not answered abort
   const metrics = await (await fetch(`${h.gw.adminUrl}/metrics`)).text();
   assert.doesNotMatch(metrics, /^claiim_upstream_errors_total\{/m, 'an agent hanging up is not an upstream error');
 });
+
+const COMMENTS_HEAD = (token: string): string => 'POST /github/repos/acme/app/issues/1/comments HTTP/1.1\r\nHost: gw.test\r\n'
+  + `Authorization: Bearer ${token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
+
+test('gateway – a streamed body the parser refuses before the decision is durable: one DENY malformed_request, no ALLOW, nothing forwarded', async (t) => {
+  const h = await startHarness(t);
+  const token = await h.token('a1');
+  const sock = connect(Number(new URL(h.gw.agentUrl).port), '127.0.0.1');
+  t.after(() => sock.destroy());
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  let answer = '';
+  sock.on('data', (d: Buffer) => { answer += d.toString(); });
+  // The route has no body rule, so the body would be streamed after the decision; its first chunk size is not hex.
+  sock.write(`${COMMENTS_HEAD(token)}zz\r\n{}\r\n0\r\n\r\n`);
+  await waitFor(() => answer.includes('\r\n\r\n{'));
+  assert.match(answer, /^HTTP\/1\.1 400 /);
+  await new Promise((r) => setTimeout(r, 300));
+  const decisions = h.entries().filter((e) => e.type === 'chron.decision/v1');
+  assert.deepEqual(decisions.map((e) => [e.effect, e.reason]), [['deny', 'malformed_request']], 'the refused request has no ALLOW beside its DENY');
+  assert.equal(h.upstream.received.length, 0);
+});
+
+test('gateway – a streamed body the parser refuses mid-forward aborts the upstream request; the outcome is malformed_request, not an upstream failure', async (t) => {
+  let received = false;
+  let upstreamSawAbort = false;
+  const up = createServer((req, res) => {
+    received = true;
+    res.on('close', () => { if (!res.writableFinished) upstreamSawAbort = true; });
+    req.resume();
+  });
+  await new Promise<void>((r) => up.listen(0, '127.0.0.1', () => r()));
+  t.after(() => { up.closeAllConnections(); up.close(); });
+  const h = await startHarness(t, { upstreamTarget: `http://127.0.0.1:${(up.address() as AddressInfo).port}` });
+  const token = await h.token('a1');
+  const sock = connect(Number(new URL(h.gw.agentUrl).port), '127.0.0.1');
+  t.after(() => sock.destroy());
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  sock.on('data', () => undefined);
+  sock.write(`${COMMENTS_HEAD(token)}5\r\n{"a":\r\n`);
+  await waitFor(() => received);
+  sock.write('zz\r\n');
+  await waitFor(() => upstreamSawAbort);
+  await waitFor(() => h.entries().length === 2);
+  const [d, o] = h.entries();
+  assert.deepEqual([d?.type, d?.effect], ['chron.decision/v1', 'allow']);
+  assert.deepEqual([o?.type, o?.reason, o?.status], ['chron.outcome/v1', 'malformed_request', 400]);
+  const metrics = await (await fetch(`${h.gw.adminUrl}/metrics`)).text();
+  assert.doesNotMatch(metrics, /^claiim_upstream_errors_total\{/m, 'a broken agent body is not an upstream error');
+});
