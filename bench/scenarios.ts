@@ -4,11 +4,10 @@
  * token, an admin issuer with three admin tokens (one requester, two approvers), and the request each
  * row sends. Every row sends the same Authorization header, so the bytes on the wire match across targets.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SignJWT, importJWK, type JWK } from 'jose';
 import { generateSigningKey } from '../chron/index.js';
-import { generateDevIssuerKey, mintDevToken } from '../gateway/identity/index.js';
+import { generateDevIssuerKey, mintDevAdminToken, mintDevToken } from '../gateway/identity/index.js';
 import { startChild, type BenchChild } from './procs.js';
 import { writeScript, type RequestSpec } from './wrk.js';
 
@@ -74,14 +73,8 @@ policies:
     rules:${RULES}
 `);
   const token = await mintDevToken({ keyFile: keys.privateJwkFile, sub: 'bench-agent', issuer: ISSUER, audience: AUDIENCE, skill: 'code-review@1.4.2', ttlS: 6 * 3600 });
-  const admin = async (sub: string, role: 'admin' | 'operator'): Promise<string> => {
-    const jwk = JSON.parse(readFileSync(adminKeys.privateJwkFile, 'utf8')) as JWK;
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ claiim_role: role, claiim_aiorgs: ['engineering'] })
-      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: adminKeys.kid })
-      .setIssuer(ADMIN_ISSUER).setAudience(ADMIN_AUDIENCE).setSubject(sub).setIssuedAt(now).setExpirationTime(now + 6 * 3600)
-      .sign(await importJWK(jwk, 'EdDSA'));
-  };
+  const admin = (sub: string, role: 'admin' | 'operator'): Promise<string> =>
+    mintDevAdminToken({ keyFile: adminKeys.privateJwkFile, sub, issuer: ADMIN_ISSUER, audience: ADMIN_AUDIENCE, role, aiorgs: ['engineering'], ttlS: 6 * 3600 });
   const admins: AdminTokens = { requester: await admin('oscar@acme.example', 'operator'), approvers: [await admin('alice@acme.example', 'admin'), await admin('bob@acme.example', 'admin')] };
   return { configFile, token, admins, dir };
 }

@@ -5,14 +5,17 @@ import { fileURLToPath } from 'node:url';
 import { generateSigningKey } from '../../chron/index.js';
 import { loadConfig } from '../config/load.js';
 import { startGateway } from '../gateway.js';
-import { generateDevIssuerKey, mintDevToken } from '../identity/index.js';
+import { generateDevIssuerKey, mintDevAdminToken, mintDevToken } from '../identity/index.js';
 import { createLogger } from '../log.js';
 import { startFakeUpstreams } from './fake-upstreams/index.js';
-import { demoCalls } from './demo-calls.js';
+import { DEMO_ADMINS, demoApprovalScript, demoCalls } from './demo-calls.js';
 
 /** The demo's issuer and audience (the template's identity section uses the same values). */
 export const DEMO_ISSUER = 'https://idp.claiim.local';
 export const DEMO_AUDIENCE = 'claiim-gateway';
+/** The demo's admin issuer and audience for the approvals admin API (the template's approvals section). */
+export const DEMO_ADMIN_ISSUER = 'https://idp.claiim.local/admins';
+export const DEMO_ADMIN_AUDIENCE = 'claiim-admin';
 
 /** The template shipped in the source tree (not compiled): found from the package root. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -33,6 +36,7 @@ export async function runDemo(opts: { dataDir: string; port: number; adminPort: 
   mkdirSync(join(data, 'keys'), { recursive: true, mode: 0o700 });
   mkdirSync(join(data, 'demo'), { recursive: true });
   const issuerKey = await generateDevIssuerKey(join(data, 'keys'));
+  const adminKey = await generateDevIssuerKey(join(data, 'keys', 'admin'));
   await generateSigningKey(join(data, 'keys', 'chron-signing.jwk'), 'claiim.local/demo');
   let caFile: string | undefined;
   if (opts.tls !== false) {
@@ -55,7 +59,7 @@ export async function runDemo(opts: { dataDir: string; port: number; adminPort: 
     CLAIIM_DEMO_TERRAFORM_TOKEN: fakes.terraform.credentialSecret,
   };
   const values: Record<string, string | number> = {
-    agent_port: opts.port, admin_port: opts.adminPort, issuer_public_key: issuerKey.publicJwkFile,
+    agent_port: opts.port, admin_port: opts.adminPort, issuer_public_key: issuerKey.publicJwkFile, admin_public_key: adminKey.publicJwkFile,
     agent_tls: caFile ? `, tls: { cert_file: ${JSON.stringify(join(CERT_DIR, 'server.crt'))}, key_file: ${JSON.stringify(join(CERT_DIR, 'server.key'))} }` : '',
     packs: join(ROOT, 'rules/packs'),
     chron_db: join(data, 'chron.db'), chron_key: join(data, 'keys', 'chron-signing.jwk'),
@@ -85,10 +89,16 @@ export async function runDemo(opts: { dataDir: string; port: number; adminPort: 
     tokens[agent.id] = await mintDevToken({ keyFile: issuerKey.privateJwkFile, sub: agent.id, issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE, skill, ttlS: 8 * 3600 });
   }
   const out = opts.io.stdout;
-  out.write(`\nCLAIIM demo is running.\n  agent listener  ${gw.agentUrl}\n  admin listener  ${gw.adminUrl}  (/healthz /readyz /chron/checkpoint)\n  config          ${configFile}\n  chron database  ${loaded.config.chron.dbPath}\n\n`);
+  out.write(`\nCLAIIM demo is running.\n  agent listener  ${gw.agentUrl}\n  admin listener  ${gw.adminUrl}  (/healthz /readyz /chron/checkpoint /approvals)\n  config          ${configFile}\n  chron database  ${loaded.config.chron.dbPath}\n\n`);
   out.write('Paste any line below (tokens are valid for 8 hours; Ctrl-C stops the demo):\n\n');
   if (caFile) out.write(`The agent listener speaks HTTPS with a dev CA (${caFile}); clients need it, e.g. NODE_EXTRA_CA_CERTS=${caFile}.\n\n`);
   for (const call of demoCalls(gw.agentUrl, tokens, caFile)) out.write(`# ${call.agent}: ${call.expect}\n${call.curl}\n\n`);
+  const adminTokens = await Promise.all(DEMO_ADMINS.map((a) => mintDevAdminToken({
+    keyFile: adminKey.privateJwkFile, sub: a.sub, issuer: DEMO_ADMIN_ISSUER, audience: DEMO_ADMIN_AUDIENCE, role: a.role, aiorgs: ['engineering'], ttlS: 8 * 3600,
+  })));
+  out.write(`## Two-person approval (docs/approvals.md): ${DEMO_ADMINS[0].sub} asks for a session covering tf-apply-run, ${DEMO_ADMINS[1].sub} and ${DEMO_ADMINS[2].sub} approve it,\n`);
+  out.write('## then the apply denied above is allowed inside the session (once: max_uses 1). Paste these lines in order, in one shell:\n');
+  out.write(`${demoApprovalScript(gw.agentUrl, gw.adminUrl, tokens['privileged-infra'] ?? '', adminTokens, caFile).join('\n')}\n\n`);
   out.write(`# Then read the record: node dist/gateway/bin.js chron show --db ${loaded.config.chron.dbPath}\n\n`);
   return {
     agentUrl: gw.agentUrl, adminUrl: gw.adminUrl, configFile,

@@ -60,19 +60,40 @@ export async function generateDevIssuerKey(dir: string): Promise<{ privateJwkFil
  * (empty sub/issuer/audience, a skill that is not name@semver, ttlS not an integer in 1..30 days).
  */
 export async function mintDevToken(opts: { keyFile: string; sub: string; issuer: string; audience: string; skill?: string; ttlS: number; now?: () => number }): Promise<string> {
-  if (opts.sub === '') throw new IdentityError('ERR_IDENTITY_DEV_TOKEN', '"sub" must be a non-empty agent id');
+  checkDevClaims(opts, 'agent id');
+  const skill = opts.skill === '' ? undefined : opts.skill;
+  if (skill !== undefined && !isSkill(skill)) throw new IdentityError('ERR_IDENTITY_DEV_TOKEN', '"skill" must be name@version with a semver version, e.g. code-review@1.4.2');
+  return signDev(opts, skill !== undefined ? { skill } : {});
+}
+
+/**
+ * Signs a dev **admin** token for the approvals admin API (docs/approvals.md): like mintDevToken, with
+ * the role and aiorgs claims (`claiim_role`, `claiim_aiorgs`, the approvals defaults) instead of a skill.
+ * For the demo and tests only: a real deployment's admin tokens come from its identity provider.
+ * Throws as mintDevToken; ERR_IDENTITY_DEV_TOKEN also for an empty aiorgs list.
+ */
+export async function mintDevAdminToken(opts: { keyFile: string; sub: string; issuer: string; audience: string; role: 'admin' | 'operator'; aiorgs: readonly string[]; ttlS: number; now?: () => number }): Promise<string> {
+  checkDevClaims(opts, 'admin subject');
+  if (opts.aiorgs.length === 0) throw new IdentityError('ERR_IDENTITY_DEV_TOKEN', '"aiorgs" must name at least one aiorg');
+  return signDev(opts, { claiim_role: opts.role, claiim_aiorgs: [...opts.aiorgs] });
+}
+
+function checkDevClaims(opts: { sub: string; issuer: string; audience: string; ttlS: number }, subject: string): void {
+  if (opts.sub === '') throw new IdentityError('ERR_IDENTITY_DEV_TOKEN', `"sub" must be a non-empty ${subject}`);
   if (opts.issuer === '') throw new IdentityError('ERR_IDENTITY_DEV_TOKEN', '"issuer" must be non-empty');
   if (opts.audience === '') throw new IdentityError('ERR_IDENTITY_DEV_TOKEN', '"audience" must be non-empty');
   if (!Number.isInteger(opts.ttlS) || opts.ttlS < 1 || opts.ttlS > MAX_TTL_S) throw new IdentityError('ERR_IDENTITY_DEV_TOKEN', `"ttl" must be between 1 second and ${MAX_TTL_S / 86_400} days`);
-  const skill = opts.skill === '' ? undefined : opts.skill;
-  if (skill !== undefined && !isSkill(skill)) throw new IdentityError('ERR_IDENTITY_DEV_TOKEN', '"skill" must be name@version with a semver version, e.g. code-review@1.4.2');
+}
+
+/** Signs `claims` plus iss, aud, sub, iat, exp and a random jti with the Ed25519 private JWK in `opts.keyFile`. */
+async function signDev(opts: { keyFile: string; sub: string; issuer: string; audience: string; ttlS: number; now?: () => number }, claims: Record<string, unknown>): Promise<string> {
   const jwk = tryReadJwk(opts.keyFile);
   if (!jwk || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') {
     throw new IdentityError('ERR_IDENTITY_KEY_FILE', `"${opts.keyFile}" is not a readable Ed25519 private JWK`);
   }
   const key = await importJWK(jwk, 'EdDSA');
   const iat = Math.floor((opts.now ?? Date.now)() / 1000);
-  return new SignJWT(skill !== undefined ? { skill } : {})
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', ...(typeof jwk.kid === 'string' ? { kid: jwk.kid } : {}) })
     .setIssuer(opts.issuer)
     .setAudience(opts.audience)

@@ -5,7 +5,7 @@
 export { createAuthenticator, type AuthenticatorOptions } from './authenticator.js';
 export { IdentityError, type IdentityErrorCode } from './errors.js';
 export { ASYMMETRIC_JWS_ALGORITHMS } from './algorithms.js';
-export { generateDevIssuerKey, mintDevToken, devTokenCommand, parseTtl, DEV_DEFAULTS, DEV_PRIVATE_KEY_FILE, DEV_PUBLIC_KEY_FILE } from './dev-token.js';
+export { generateDevIssuerKey, mintDevToken, mintDevAdminToken, devTokenCommand, parseTtl, DEV_DEFAULTS, DEV_PRIVATE_KEY_FILE, DEV_PUBLIC_KEY_FILE } from './dev-token.js';
 export {
   AUTH_STATUS,
   type AgentSkillRange,

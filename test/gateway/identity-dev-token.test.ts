@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { AUTH_STATUS, DEV_DEFAULTS, createAuthenticator, devTokenCommand, generateDevIssuerKey, mintDevToken, parseTtl } from '../../gateway/identity/index.js';
+import { AUTH_STATUS, DEV_DEFAULTS, createAdminTokenVerifier, createAuthenticator, devTokenCommand, generateDevIssuerKey, mintDevAdminToken, mintDevToken, parseTtl } from '../../gateway/identity/index.js';
 import { REASONS } from '../../gateway/reasons.js';
 import { AGENTS, tempDir } from './identity-fixtures.js';
 
@@ -121,4 +121,16 @@ test('docs/identity.md – every deny reason and every IdentityError code is doc
   const codes = [...errorsSource.matchAll(/'(ERR_IDENTITY_[A-Z_]+)'/g)].map((m) => m[1] as string);
   assert.ok(codes.length >= 6);
   for (const code of codes) assert.ok(doc.includes(`| \`${code}\` |`), code);
+});
+
+test('mintDevAdminToken – an admin token the approvals verifier accepts, with role and aiorgs; bad input is ERR_IDENTITY_DEV_TOKEN', async (t) => {
+  const dir = tempDir(t);
+  const keys = await generateDevIssuerKey(dir);
+  const token = await mintDevAdminToken({ keyFile: keys.privateJwkFile, sub: 'alice@acme.example', issuer: 'https://idp.test/admins', audience: 'claiim-admin', role: 'admin', aiorgs: ['engineering'], ttlS: 600 });
+  const verify = createAdminTokenVerifier({ issuer: 'https://idp.test/admins', audience: ['claiim-admin'], algorithms: ['EdDSA'], keyFiles: [keys.publicJwkFile], roleClaim: 'claiim_role', aiorgsClaim: 'claiim_aiorgs' });
+  const who = await verify.verify(`Bearer ${token}`, Date.now());
+  assert.deepEqual(who, { ok: true, principal: { subject: 'alice@acme.example', role: 'admin', aiorgs: ['engineering'] } });
+  for (const bad of [{ aiorgs: [] }, { sub: '' }, { ttlS: 0 }]) {
+    await assert.rejects(mintDevAdminToken({ keyFile: keys.privateJwkFile, sub: 'a', issuer: 'i', audience: 'a', role: 'operator', aiorgs: ['x'], ttlS: 60, ...bad }), { code: 'ERR_IDENTITY_DEV_TOKEN' });
+  }
 });
