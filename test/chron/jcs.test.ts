@@ -1,22 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalBytes, referenceCanonicalize } from '../../chron/jcs.js';
+import { prng } from '../helpers/prng.js';
 
 // canonicalBytes writes records with its own shape-cached serialiser; these tests hold it
 // byte-for-byte to the reference `canonicalize` library on generated records (fixed seeds, so a
 // failure reproduces), including more shapes than the cache keeps.
-
-/** mulberry32: a small deterministic PRNG (the seed makes a failure reproducible). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Pieces chosen to hit JCS's hard parts: UTF-16 ordering beyond the BMP, escapes, lone surrogates,
 // keys that look like array indices, __proto__, and numbers whose shortest form is exponential.
@@ -56,7 +45,7 @@ function value(r: () => number, depth: number, digitKeys: boolean): unknown {
 
 test('canonicalBytes – byte-identical to the reference library on 20,000 generated records', () => {
   for (const [seed, digitKeys] of [[1, false], [2, true], [3, false], [4, true]] as const) {
-    const r = rng(seed);
+    const r = prng(seed);
     for (let i = 0; i < 5000; i++) {
       const v = value(r, 0, digitKeys);
       assert.equal(canonicalBytes(v).toString('utf8'), referenceCanonicalize(v), `seed ${seed} record ${i}: ${JSON.stringify(v)}`);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalTarget } from '../../gateway/canonical/target.js';
+import { prng } from '../helpers/prng.js';
 
 /**
  * Property tests of `canonicalTarget` (issue 4, CASES.md "P"): random request-targets from a seeded PRNG,
@@ -11,17 +12,6 @@ import { canonicalTarget } from '../../gateway/canonical/target.js';
  * changes its segments (so no later decoder — the upstream's — can read another path out of it).
  */
 
-/** mulberry32: a small, well-known 32-bit PRNG; the seed makes every run the same. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Pieces a canonicalizer must accept (and resolve), and pieces it must refuse; mixed 85/15 so that both
 // sides are exercised.

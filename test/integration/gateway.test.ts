@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -292,25 +292,30 @@ test('gateway – path_encoded_slash: decode splits %2F, and the decoded path is
   assert.equal(strict.status, 400, 'the default stays reject');
 });
 
-test('gateway – the agent hanging up while the upstream has not answered aborts the upstream request; the outcome is recorded', async (t) => {
+/** An upstream that takes requests and never answers: only the gateway giving up on one ends it. */
+async function silentUpstream(t: TestContext): Promise<{ url: string; received: () => boolean; sawAbort: () => boolean }> {
   let received = false;
-  let upstreamSawAbort = false;
+  let sawAbort = false;
   const up = createServer((req, res) => {
     received = true;
-    // Never answers: only the gateway giving up on the request ends it.
-    res.on('close', () => { if (!res.writableFinished) upstreamSawAbort = true; });
+    res.on('close', () => { if (!res.writableFinished) sawAbort = true; });
     req.resume();
   });
   await new Promise<void>((r) => up.listen(0, '127.0.0.1', () => r()));
   t.after(() => { up.closeAllConnections(); up.close(); });
-  const h = await startHarness(t, { upstreamTarget: `http://127.0.0.1:${(up.address() as AddressInfo).port}` });
+  return { url: `http://127.0.0.1:${(up.address() as AddressInfo).port}`, received: () => received, sawAbort: () => sawAbort };
+}
+
+test('gateway – the agent hanging up while the upstream has not answered aborts the upstream request; the outcome is recorded', async (t) => {
+  const up = await silentUpstream(t);
+  const h = await startHarness(t, { upstreamTarget: up.url });
   const token = await h.token('a1');
   const sock = connect((new URL(h.gw.agentUrl)).port as unknown as number, '127.0.0.1');
   await new Promise<void>((r) => sock.once('connect', () => r()));
   sock.write(`GET /github/repos/acme/app/pulls/7 HTTP/1.1\r\nHost: gw.test\r\nAuthorization: Bearer ${token}\r\n\r\n`);
-  await waitFor(() => received);
+  await waitFor(up.received);
   sock.destroy();
-  await waitFor(() => upstreamSawAbort);
+  await waitFor(up.sawAbort);
   await waitFor(() => h.entries().length === 2);
   const [d, o] = h.entries();
   assert.equal(d?.effect, 'allow');
@@ -344,25 +349,17 @@ test('gateway – a streamed body the parser refuses before the decision is dura
 });
 
 test('gateway – a streamed body the parser refuses mid-forward aborts the upstream request; the outcome is malformed_request, not an upstream failure', async (t) => {
-  let received = false;
-  let upstreamSawAbort = false;
-  const up = createServer((req, res) => {
-    received = true;
-    res.on('close', () => { if (!res.writableFinished) upstreamSawAbort = true; });
-    req.resume();
-  });
-  await new Promise<void>((r) => up.listen(0, '127.0.0.1', () => r()));
-  t.after(() => { up.closeAllConnections(); up.close(); });
-  const h = await startHarness(t, { upstreamTarget: `http://127.0.0.1:${(up.address() as AddressInfo).port}` });
+  const up = await silentUpstream(t);
+  const h = await startHarness(t, { upstreamTarget: up.url });
   const token = await h.token('a1');
   const sock = connect(Number(new URL(h.gw.agentUrl).port), '127.0.0.1');
   t.after(() => sock.destroy());
   await new Promise<void>((r) => sock.once('connect', () => r()));
   sock.on('data', () => undefined);
   sock.write(`${COMMENTS_HEAD(token)}5\r\n{"a":\r\n`);
-  await waitFor(() => received);
+  await waitFor(up.received);
   sock.write('zz\r\n');
-  await waitFor(() => upstreamSawAbort);
+  await waitFor(up.sawAbort);
   await waitFor(() => h.entries().length === 2);
   const [d, o] = h.entries();
   assert.deepEqual([d?.type, d?.effect], ['chron.decision/v1', 'allow']);
