@@ -7,6 +7,7 @@
  * - ERR_CHRON_NOTE: a signed note, checkpoint or tlog-proof is malformed (C2SP signed-note / tlog-checkpoint / tlog-proof).
  * - ERR_CHRON_SIGNATURE: no trusted key verified a note, or a trusted key's signature failed.
  * - ERR_CHRON_ORIGIN: a checkpoint names another origin than the expected one.
+ * - ERR_CHRON_FORMAT: the database's store format is one this version does not read (or it has none).
  * - ERR_CHRON_RANGE: an index, tree size or range is out of bounds (or above 2^53-1).
  * - ERR_CHRON_PROOF: an inclusion or consistency proof does not verify (RFC 9162 §2.1.3.2, §2.1.4.2).
  * - ERR_CHRON_ROOT_MISMATCH: recomputed root differs from a signed checkpoint's root.
@@ -23,6 +24,7 @@ export type ChronErrorCode =
   | 'ERR_CHRON_NOTE'
   | 'ERR_CHRON_SIGNATURE'
   | 'ERR_CHRON_ORIGIN'
+  | 'ERR_CHRON_FORMAT'
   | 'ERR_CHRON_RANGE'
   | 'ERR_CHRON_PROOF'
   | 'ERR_CHRON_ROOT_MISMATCH'
@@ -35,7 +37,7 @@ export type ChronErrorCode =
 /** Every code above, for tests that check each one is documented in chron/README.md. */
 export const CHRON_ERROR_CODES: readonly ChronErrorCode[] = [
   'ERR_CHRON_WRITE', 'ERR_CHRON_RECORD', 'ERR_CHRON_KEY', 'ERR_CHRON_NOTE', 'ERR_CHRON_SIGNATURE',
-  'ERR_CHRON_ORIGIN', 'ERR_CHRON_RANGE', 'ERR_CHRON_PROOF', 'ERR_CHRON_ROOT_MISMATCH',
+  'ERR_CHRON_ORIGIN', 'ERR_CHRON_FORMAT', 'ERR_CHRON_RANGE', 'ERR_CHRON_PROOF', 'ERR_CHRON_ROOT_MISMATCH',
   'ERR_CHRON_LEAF_MISMATCH', 'ERR_CHRON_INCONSISTENT', 'ERR_CHRON_NOT_FOUND', 'ERR_CHRON_EXPORT', 'ERR_CHRON_USAGE',
 ];
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { ChronError } from './errors.js';
 import type { SubtreeReader } from './merkle-proofs.js';
-import { subtreeId } from './store-schema.js';
+import { storeFormat, storedSubtrees, subtreeQuery, type StoreFormat } from './store-schema.js';
 
 /** One stored entry: its index, leaf hash and the exact bytes that were hashed. */
 export interface StoredEntry { readonly index: number; readonly leafHash: Buffer; readonly data: Buffer }
@@ -32,16 +32,26 @@ export class StoreReader {
   readonly #db: Database.Database;
   readonly #leaf: Database.Statement;
   readonly #node: Database.Statement;
+  /** The store format (store-schema.ts): where the subtree hashes are. */
+  readonly format: StoreFormat;
 
   constructor(path: string) {
+    let format: string | undefined;
     try {
       this.#db = new Database(path, { readonly: true, fileMustExist: true });
       this.#db.pragma('busy_timeout = 5000');
       this.#leaf = this.#db.prepare('SELECT leaf_hash FROM entries WHERE idx = ?').pluck();
-      this.#node = this.#db.prepare('SELECT hash FROM subtrees WHERE id = ?').pluck();
+      format = this.#db.prepare("SELECT value FROM meta WHERE key = 'format'").pluck().get() as string | undefined;
     } catch (err) {
       throw new ChronError('ERR_CHRON_NOT_FOUND', `cannot open Chron database ${path} read-only`, { cause: err });
     }
+    try {
+      this.format = storeFormat(format);
+    } catch (err) {
+      this.#db.close();
+      throw err;
+    }
+    this.#node = this.#db.prepare(subtreeQuery(this.format)).pluck();
   }
 
   /** The origin the database belongs to. */
@@ -64,12 +74,9 @@ export class StoreReader {
 
   /** Reader of stored perfect-subtree hashes for merkle-proofs.ts. Throws ERR_CHRON_NOT_FOUND for a missing node. */
   subtrees(): SubtreeReader {
-    return (level, index) => {
-      const h = (level === 0 ? this.#leaf.get(index) : this.#node.get(subtreeId(level, index))) as Buffer | undefined;
-      if (h === undefined) throw new ChronError('ERR_CHRON_NOT_FOUND', `subtree ${level}/${index} is not stored`);
-      return h;
-    };
+    return storedSubtrees(this.format, (i) => this.#leaf.get(i), (k) => this.#node.get(k));
   }
+
 
   /** The entry at `index`, or undefined. */
   entry(index: number): StoredEntry | undefined {

@@ -1,14 +1,27 @@
+import { ChronError } from './errors.js';
+import { HASH_SIZE } from './merkle-hash.js';
+import type { SubtreeReader } from './merkle-proofs.js';
+
 /**
- * The SQLite layout of a Chron database (format 1). Plain SQL: only the store files
+ * The SQLite layout of a Chron database. Plain SQL and pure helpers: only the store files
  * (writer-worker.ts, store-reader.ts) open the database with better-sqlite3.
  *
- * - `entries(idx, leaf_hash, data, record_id)`: entry `idx` (0-based, gapless) holds the exact
+ * Format 2 (every database this version creates):
+ * - `entries(idx, leaf_hash, nodes, data, record_id)`: entry `idx` (0-based, gapless) holds the exact
  *   RFC 8785 bytes in `data` and SHA-256(0x00||data) in `leaf_hash`; `record_id` is the record's
- *   top-level string `id`, indexed for `prove --id`.
- * - `subtrees(id, hash)`: the hash of every complete perfect subtree of level ≥ 1, written in the
- *   same transaction as the entry that completes it; `id = level·2^40 + index` (subtreeId).
+ *   top-level string `id`, indexed for `prove --id`. `nodes` holds the hashes of the perfect subtrees
+ *   this entry completes — levels 1..t, lowest first, 32 bytes each, where t is the number of trailing
+ *   one bits of `idx` — or NULL when it completes none (even `idx`). So every interior hash a proof
+ *   needs is written in the entry's own row: one row per append, no second table, no extra B-tree pages
+ *   per commit. Subtree (level L ≥ 1, index i) is bytes [(L−1)·32, L·32) of the `nodes` of entry
+ *   (i+1)·2^L − 1.
  * - `checkpoints(seq, tree_size, root_hash, note, created_ms)`: every signed checkpoint, verbatim.
- * - `meta(key, value)`: `format` and the log `origin` (a database belongs to one origin).
+ * - `meta(key, value)`: `format`, the log `origin` (a database belongs to one origin), `vkey …`.
+ *
+ * Format 1 (databases created before format 2; still read and appended to in their own layout):
+ * `entries(idx, leaf_hash, data, record_id)` without `nodes`, and `subtrees(id INTEGER PRIMARY KEY,
+ * hash)` holding every complete perfect subtree of level ≥ 1 with `id = level·2^40 + index`.
+ *
  * Triggers make entries, subtrees and checkpoints append-only through SQL.
  */
 export const SCHEMA_SQL = `
@@ -16,11 +29,11 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITH
 CREATE TABLE IF NOT EXISTS entries (
   idx INTEGER PRIMARY KEY,
   leaf_hash BLOB NOT NULL,
+  nodes BLOB,
   data BLOB NOT NULL,
   record_id TEXT
 );
 CREATE INDEX IF NOT EXISTS entries_record_id ON entries(record_id) WHERE record_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS subtrees (id INTEGER PRIMARY KEY, hash BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (
   seq INTEGER PRIMARY KEY,
   tree_size INTEGER NOT NULL,
@@ -30,19 +43,54 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 );
 CREATE TRIGGER IF NOT EXISTS entries_append_only_u BEFORE UPDATE ON entries BEGIN SELECT RAISE(ABORT, 'chron entries are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS entries_append_only_d BEFORE DELETE ON entries BEGIN SELECT RAISE(ABORT, 'chron entries are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS subtrees_append_only_u BEFORE UPDATE ON subtrees BEGIN SELECT RAISE(ABORT, 'chron subtrees are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS subtrees_append_only_d BEFORE DELETE ON subtrees BEGIN SELECT RAISE(ABORT, 'chron subtrees are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS checkpoints_append_only_u BEFORE UPDATE ON checkpoints BEGIN SELECT RAISE(ABORT, 'chron checkpoints are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS checkpoints_append_only_d BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ABORT, 'chron checkpoints are append-only'); END;
 `;
 
-/** Database format written in `meta.format`. */
-export const STORE_FORMAT = '1';
+/** Database format this version writes into a new database's `meta.format`. */
+export const STORE_FORMAT = '2';
+
+/** Every format this version reads and appends to. */
+export type StoreFormat = '1' | '2';
+
+/** The format named by `meta.format`; ERR_CHRON_FORMAT for anything this version does not know (e.g. a newer one). */
+export function storeFormat(value: string | undefined): StoreFormat {
+  if (value === '1' || value === '2') return value;
+  throw new ChronError('ERR_CHRON_FORMAT', value === undefined
+    ? 'database has no format (not a Chron database)'
+    : `database format "${value}" is not one this version reads (1, 2); use the CLAIIM version that wrote it`);
+}
+
+/**
+ * A SubtreeReader over one open database of `format`, given its two prepared point reads (pluck):
+ * `leaf` = `SELECT leaf_hash FROM entries WHERE idx = ?`, `node` = subtreeQuery(format). A hash that
+ * is not stored is ERR_CHRON_NOT_FOUND.
+ */
+export function storedSubtrees(format: StoreFormat, leaf: (idx: number) => unknown, node: (key: number) => unknown): SubtreeReader {
+  return (level, index) => {
+    let h: Buffer | undefined;
+    if (level === 0) h = leaf(index) as Buffer | undefined;
+    else if (format === '1') h = node(subtreeId(level, index)) as Buffer | undefined;
+    else {
+      // Format 2: the entry that completed the subtree holds it at (level − 1)·32 in `nodes`.
+      const blob = node((index + 1) * 2 ** level - 1) as Buffer | null | undefined;
+      const at = (level - 1) * HASH_SIZE;
+      if (blob !== undefined && blob !== null && blob.byteLength >= at + HASH_SIZE) h = blob.subarray(at, at + HASH_SIZE);
+    }
+    if (h === undefined) throw new ChronError('ERR_CHRON_NOT_FOUND', `subtree ${level}/${index} is not stored`);
+    return h;
+  };
+}
+
+/** SQL reading the blob that holds a subtree hash (one integer parameter; see storedSubtrees). */
+export function subtreeQuery(format: StoreFormat): string {
+  return format === '1' ? 'SELECT hash FROM subtrees WHERE id = ?' : 'SELECT nodes FROM entries WHERE idx = ?';
+}
 
 /** Largest number of entries one database holds (subtree ids are level·2^40 + index). */
 export const MAX_ENTRIES = 2 ** 40;
 
-/** The `subtrees.id` of the perfect subtree at `level` (≥ 1) and `index`. */
+/** Format 1: the `subtrees.id` of the perfect subtree at `level` (≥ 1) and `index`. */
 export function subtreeId(level: number, index: number): number {
   return level * 2 ** 40 + index;
 }

@@ -23,7 +23,11 @@ import { Frontier } from './frontier.js';
 import { signerFromJwk } from './keys.js';
 import { HASH_SIZE, leafHash } from './merkle-hash.js';
 import { rangeRoot, type SubtreeReader } from './merkle-proofs.js';
-import { MAX_BATCH, MAX_ENTRIES, SCHEMA_SQL, STORE_FORMAT, subtreeId, type WriterInit, type WriterReply, type WriterRequest } from './store-schema.js';
+import type { Subtree } from './frontier.js';
+import {
+  MAX_BATCH, MAX_ENTRIES, SCHEMA_SQL, STORE_FORMAT, storeFormat, storedSubtrees, subtreeId, subtreeQuery,
+  type StoreFormat, type WriterInit, type WriterReply, type WriterRequest,
+} from './store-schema.js';
 
 const init = workerData as WriterInit;
 if (parentPort === null) throw new Error('writer-worker must run as a worker thread');
@@ -31,12 +35,13 @@ const port = parentPort;
 const reply = (m: WriterReply): void => port.postMessage(m);
 
 let db: Database.Database;
+let format: StoreFormat;
 let frontier: Frontier;
 // Prepared once, on first use (storedSize runs at the start of every transaction).
 let maxIdx: Database.Statement | undefined;
 let subtreeReader: SubtreeReader | undefined;
 try {
-  db = openWritable(init);
+  ({ db, format } = openWritable(init));
   frontier = Frontier.load(storedSize(), reader());
   serve();
   reply({ type: 'ready', size: frontier.size });
@@ -53,8 +58,13 @@ function serve(): void {
   for (const s of signers) addVkey.run(`vkey ${s.vkey.split('+').slice(0, 2).join('+')}`, s.vkey);
   // Multi-row INSERTs: one statement step per ROWS entries instead of one per entry (≈ 2× less
   // writer CPU per entry in bench/chron-bench). Statements are prepared once per row count.
-  const insertEntries = multiRowInsert(db, 'INSERT INTO entries (idx, leaf_hash, data, record_id) VALUES ', '(?, ?, ?, ?)');
-  const insertSubtrees = multiRowInsert(db, 'INSERT INTO subtrees (id, hash) VALUES ', '(?, ?)');
+  // Format 2 writes the subtrees an entry completes into its own row; format 1 into `subtrees`.
+  const v1 = format === '1';
+  const entryWidth = v1 ? 4 : 5;
+  const insertEntries = v1
+    ? multiRowInsert(db, 'INSERT INTO entries (idx, leaf_hash, data, record_id) VALUES ', '(?, ?, ?, ?)')
+    : multiRowInsert(db, 'INSERT INTO entries (idx, leaf_hash, nodes, data, record_id) VALUES ', '(?, ?, ?, ?, ?)');
+  const insertSubtrees = v1 ? multiRowInsert(db, 'INSERT INTO subtrees (id, hash) VALUES ', '(?, ?)') : undefined;
   const insertCheckpoint = db.prepare('INSERT INTO checkpoints (tree_size, root_hash, note, created_ms) VALUES (?, ?, ?, ?)');
   const lastCheckpoint = db.prepare('SELECT tree_size, root_hash FROM checkpoints ORDER BY seq DESC LIMIT 1');
 
@@ -72,12 +82,18 @@ function serve(): void {
       const leaf = leafHash(bytes);
       const copy = packed.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
       copy.set(leaf);
-      entryRows.push(frontier.size, leaf, bytes, recordIds[i] ?? null);
-      for (const st of frontier.append(leaf)) subtreeRows.push(subtreeId(st.level, st.index), st.hash);
+      const idx = frontier.size;
+      const completed = frontier.append(leaf);
+      if (v1) {
+        entryRows.push(idx, leaf, bytes, recordIds[i] ?? null);
+        for (const st of completed) subtreeRows.push(subtreeId(st.level, st.index), st.hash);
+      } else {
+        entryRows.push(idx, leaf, nodesBlob(completed), bytes, recordIds[i] ?? null);
+      }
       hashes.push(copy);
     });
-    insertEntries(entryRows, 4);
-    insertSubtrees(subtreeRows, 2);
+    insertEntries(entryRows, entryWidth);
+    if (insertSubtrees !== undefined) insertSubtrees(subtreeRows, 2);
     return { first, hashes, buffer: packed.buffer as ArrayBuffer };
   });
 
@@ -172,21 +188,39 @@ function multiRowInsert(d: Database.Database, prefix: string, tuple: string): (p
   };
 }
 
-function openWritable(i: WriterInit): Database.Database {
+/** Format 2's `nodes` value: the hashes of the subtrees one append completed, lowest level first; NULL for none. */
+function nodesBlob(completed: readonly Subtree[]): Uint8Array | null {
+  if (completed.length === 0) return null;
+  if (completed.length === 1) return (completed[0] as Subtree).hash;
+  return Buffer.concat(completed.map((st) => st.hash));
+}
+
+/**
+ * Opens (or creates, in the current format) the database for writing. An existing database keeps its
+ * format; one of another origin is ERR_CHRON_ORIGIN, an unknown format or a foreign database ERR_CHRON_FORMAT.
+ */
+function openWritable(i: WriterInit): { db: Database.Database; format: StoreFormat } {
   mkdirSync(dirname(i.path), { recursive: true });
   const d = new Database(i.path, { fileMustExist: false });
   d.pragma('journal_mode = WAL');
   d.pragma('synchronous = FULL');
   d.pragma('busy_timeout = 5000');
-  d.exec(SCHEMA_SQL);
-  const get = d.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-  const origin = get.get('origin') as string | undefined;
-  if (origin === undefined) {
-    d.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run('format', STORE_FORMAT, 'origin', i.origin);
-  } else if (origin !== i.origin) {
-    throw new ChronError('ERR_CHRON_ORIGIN', `database belongs to origin "${origin}", not "${i.origin}"`);
-  }
-  return d;
+  // IMMEDIATE: two processes creating one database at once do it one after the other.
+  const f = d.transaction((): StoreFormat => {
+    const tables = d.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+    if (!tables.includes('meta')) {
+      if (tables.length > 0) throw new ChronError('ERR_CHRON_FORMAT', `${i.path} is an SQLite database without Chron's meta table (not a Chron database)`);
+      d.exec(SCHEMA_SQL);
+      d.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run('format', STORE_FORMAT, 'origin', i.origin);
+      return STORE_FORMAT;
+    }
+    const get = d.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+    const existing = storeFormat(get.get('format') as string | undefined);
+    const origin = get.get('origin') as string | undefined;
+    if (origin !== i.origin) throw new ChronError(origin === undefined ? 'ERR_CHRON_FORMAT' : 'ERR_CHRON_ORIGIN', origin === undefined ? 'database has no origin (not a Chron database)' : `database belongs to origin "${origin}", not "${i.origin}"`);
+    return existing;
+  }).immediate();
+  return { db: d, format: f };
 }
 
 function storedSize(): number {
@@ -198,12 +232,8 @@ function storedSize(): number {
 function reader(): SubtreeReader {
   if (subtreeReader !== undefined) return subtreeReader;
   const leaf = db.prepare('SELECT leaf_hash FROM entries WHERE idx = ?').pluck();
-  const node = db.prepare('SELECT hash FROM subtrees WHERE id = ?').pluck();
-  subtreeReader = (level, index) => {
-    const h = (level === 0 ? leaf.get(index) : node.get(subtreeId(level, index))) as Buffer | undefined;
-    if (h === undefined) throw new ChronError('ERR_CHRON_NOT_FOUND', `subtree ${level}/${index} is missing from the database`);
-    return h;
-  };
+  const node = db.prepare(subtreeQuery(format)).pluck();
+  subtreeReader = storedSubtrees(format, (i) => leaf.get(i), (k) => node.get(k));
   return subtreeReader;
 }
 
