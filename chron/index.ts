@@ -10,7 +10,12 @@ export { generateSigningKey, parseVerifierKey, parseVerifierKeys, signerFromJwk,
 export { openCheckpoint, parseCheckpointBody, signCheckpoint } from './checkpoint.js';
 export type { CheckpointBody, VerifiedCheckpoint } from './checkpoint.js';
 export { verifyInclusion, verifyConsistency } from './merkle-verify.js';
-export { leafHash } from './merkle-hash.js';
+export { leafHash, nodeHash, perfectSubtrees, toHex } from './merkle-hash.js';
+export { inclusionProof } from './merkle-proofs.js';
+export type { SubtreeReader } from './merkle-proofs.js';
+export { verifyExport } from './verify-export.js';
+export type { VerifyExportOptions, VerifyExportResult } from './verify-export.js';
+export { loadVerifiers, originOf } from './cli-verify.js';
 export { parseTlogProof, verifyTlogProof, formatTlogProof } from './tlog-proof.js';
 export { canonicalBytes } from './jcs.js';
 export type { StoredEntry, StoredCheckpoint, EntryFilter } from './store-reader.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { chronCommand } from '../chron/cli.js';
+import { chronCommand } from '../chron/index.js';
 import { approvalsCommand } from './approvals/index.js';
 import { rulesCommand } from './rules-cli/index.js';
 import { reportCommand } from './report/command.js';

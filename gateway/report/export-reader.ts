@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isChronError, leafHash } from '../../chron/index.js';
-import { loadVerifiers, originOf } from '../../chron/cli-verify.js';
-import { nodeHash, perfectSubtrees, toHex } from '../../chron/merkle-hash.js';
-import { inclusionProof, type SubtreeReader } from '../../chron/merkle-proofs.js';
-import { verifyExport } from '../../chron/verify-export.js';
+import {
+  inclusionProof, isChronError, leafHash, loadVerifiers, nodeHash, originOf, perfectSubtrees, toHex, verifyExport, type SubtreeReader,
+} from '../../chron/index.js';
 
 /** What verification established about an export, or the first thing that failed. */
 export type Verification =
