@@ -77,7 +77,6 @@ export class StoreReader {
     return storedSubtrees(this.format, (i) => this.#leaf.get(i), (k) => this.#node.get(k));
   }
 
-
   /** The entry at `index`, or undefined. */
   entry(index: number): StoredEntry | undefined {
     const r = this.#db.prepare('SELECT idx, leaf_hash, data FROM entries WHERE idx = ?').get(index) as Row | undefined;

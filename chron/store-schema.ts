@@ -87,7 +87,7 @@ export function subtreeQuery(format: StoreFormat): string {
   return format === '1' ? 'SELECT hash FROM subtrees WHERE id = ?' : 'SELECT nodes FROM entries WHERE idx = ?';
 }
 
-/** Largest number of entries one database holds (subtree ids are level·2^40 + index). */
+/** Largest number of entries one database holds (format 1 numbers subtrees level·2^40 + index; format 2 keeps the same bound). */
 export const MAX_ENTRIES = 2 ** 40;
 
 /** Format 1: the `subtrees.id` of the perfect subtree at `level` (≥ 1) and `index`. */
