@@ -24,9 +24,10 @@ export const LOG_FLUSH_MS = 250;
  * lines instead of one per request — ≈ 8 % of the gateway's CPU per request in bench/README.md) and
  * flushed at the latest LOG_FLUSH_MS later by a timer; an error line flushes at once; pino flushes
  * synchronously on process exit. A SIGKILL can lose the last LOG_FLUSH_MS of info lines; the audit
- * record is Chron, which is durable before a request moves on, not this log.
+ * record is Chron, which is durable before a request moves on, not this log. `flushMs` overrides
+ * LOG_FLUSH_MS (tests use a long one to tell the error flush from the timer's).
  */
-export function createLogger(level: 'info' | 'error' | 'silent' = 'info', destination = 1): FlushingLogger {
+export function createLogger(level: 'info' | 'error' | 'silent' = 'info', destination = 1, flushMs = LOG_FLUSH_MS): FlushingLogger {
   const dest = pinoDestination({ dest: destination, sync: false, minLength: LOG_CHUNK_BYTES });
   const p = pino({ level, base: { service: 'claiim' }, timestamp: stdTimeFunctions.isoTime }, dest);
   const infoOn = p.isLevelEnabled('info');
@@ -36,7 +37,7 @@ export function createLogger(level: 'info' | 'error' | 'silent' = 'info', destin
     if (!pending) return;
     pending = false;
     dest.flush();
-  }, LOG_FLUSH_MS);
+  }, flushMs);
   timer.unref();
   return {
     info: (f) => {

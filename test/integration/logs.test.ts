@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { loadConfig } from '../../gateway/config/load.js';
 import { startGateway } from '../../gateway/gateway.js';
-import { createLogger, LOG_FLUSH_MS } from '../../gateway/log.js';
+import { createLogger, LOG_FLUSH_MS, type FlushingLogger } from '../../gateway/log.js';
 import { startHarness } from '../helpers/harness.js';
 
 test('logs – one JSON line per request with id, agent, upstream, effect, rule, status; never a token, credential or body', async (t) => {
@@ -55,22 +55,32 @@ test('logs – one JSON line per request with id, agent, upstream, effect, rule,
 test('logs – buffered lines reach the file within LOG_FLUSH_MS without a flush call; an error line is written at once', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'claiim-log-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'out.log');
-  const fd = openSync(file, 'a');
-  const log = createLogger('info', fd);
-  // Write out what is left before closing the fd (pino would otherwise retry on a closed fd at exit).
-  t.after(async () => { await log.flush(); closeSync(fd); });
-  const lines = (): string[] => readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
-  log.info({ msg: 'first' });
-  // Far below LOG_CHUNK_BYTES, so only the timer writes it; give it a few intervals of slack.
-  const deadline = Date.now() + 8 * LOG_FLUSH_MS;
-  while (lines().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.deepEqual(lines().map((l) => (JSON.parse(l) as { msg: string }).msg), ['first']);
-  log.info({ msg: 'second' });
-  log.error({ msg: 'broke' });
-  // The error flushes the buffer, the info line before it included, without waiting for the timer.
-  // The timer just fired (it wrote 'first'); its next tick is ≈ LOG_FLUSH_MS away, so only the error's own flush can write within 0.4 of that.
-  const soon = Date.now() + 0.4 * LOG_FLUSH_MS;
-  while (lines().length < 3 && Date.now() < soon) await new Promise((r) => setImmediate(r));
-  assert.deepEqual(lines().map((l) => (JSON.parse(l) as { msg: string }).msg), ['first', 'second', 'broke']);
+  const open = (name: string, flushMs?: number): { log: FlushingLogger; lines: () => string[] } => {
+    const file = join(dir, name);
+    const fd = openSync(file, 'a');
+    const log = createLogger('info', fd, flushMs);
+    // Write out what is left before closing the fd (pino would otherwise retry on a closed fd at exit).
+    t.after(async () => { await log.flush(); closeSync(fd); });
+    return { log, lines: () => readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { msg: string }).msg) };
+  };
+  // No deadline below is a speed assertion: each only bounds how long a correct logger may take on a loaded machine.
+  const waitFor = async (lines: () => string[], n: number, ms: number): Promise<void> => {
+    const deadline = Date.now() + ms;
+    while (lines().length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  // The default logger: a line far below LOG_CHUNK_BYTES and no flush call — only the LOG_FLUSH_MS timer can write it.
+  const timed = open('timed.log');
+  timed.log.info({ msg: 'first' });
+  await waitFor(timed.lines, 1, 40 * LOG_FLUSH_MS);
+  assert.deepEqual(timed.lines(), ['first']);
+
+  // A logger whose timer is an hour away: only the error line's own flush can write, and it writes the info line before it too.
+  const errors = open('errors.log', 3_600_000);
+  errors.log.info({ msg: 'second' });
+  await new Promise((r) => setTimeout(r, 2 * LOG_FLUSH_MS));
+  assert.deepEqual(errors.lines(), [], 'an info line alone stays buffered');
+  errors.log.error({ msg: 'broke' });
+  await waitFor(errors.lines, 2, 10_000);
+  assert.deepEqual(errors.lines(), ['second', 'broke']);
 });
