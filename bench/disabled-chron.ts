@@ -16,6 +16,7 @@ export function disabledChron(origin: string): Chron {
   const refuse = (): never => { throw new ChronError('ERR_CHRON_WRITE', 'chron is disabled in this benchmark run'); };
   return {
     origin,
+    storeFormat: '2',
     append: (): Promise<AppendResult> => Promise.resolve({ index: size++, leafHash: NOT_RECORDED }),
     appendAll: (records): Promise<AppendResult[]> => Promise.resolve(records.map(() => ({ index: size++, leafHash: NOT_RECORDED }))),
     checkpoint: (): Promise<string> => Promise.reject(new ChronError('ERR_CHRON_WRITE', 'chron is disabled in this benchmark run')),

@@ -59,6 +59,8 @@ export interface ConsistencyProof { from: number; to: number; fromRoot: string; 
 export interface Chron {
   /** The log's origin line. */
   readonly origin: string;
+  /** The database's store format (chron/README.md, "Database"): '2' for a log created by this version, '1' for an older one. */
+  readonly storeFormat: '1' | '2';
   /**
    * Serialises `record` with RFC 8785 (JCS), stores the bytes verbatim, leaf = SHA-256(0x00||bytes).
    * Resolves only after the entry is durable (WAL + synchronous=FULL, committed). Rejects with
@@ -161,6 +163,10 @@ class ChronLog implements Chron {
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+
+  get storeFormat(): '1' | '2' {
+    return this.#reader.format;
+  }
 
   constructor(origin: string, reader: StoreReader, writer: WriterClient | undefined, now: () => number) {
     this.origin = origin;

@@ -118,7 +118,10 @@ async function start(argv: readonly string[], io: CliIo, run: boolean): Promise<
   const log = createLogger();
   const gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, log, { sources: loaded.sources });
   process.on('SIGHUP', () => { void gw.reload(); });
-  log.info({ msg: 'started', agent_listener: gw.agentUrl, admin_listener: gw.adminUrl, policy_digest: loaded.policySet.digest });
+  log.info({
+    msg: 'started', agent_listener: gw.agentUrl, admin_listener: gw.adminUrl, policy_digest: loaded.policySet.digest,
+    chron_store_format: gw.chron.storeFormat, chron_tree_size: gw.chron.treeSize(),
+  });
   await untilSignal(() => gw.close());
   return 0;
 }

@@ -49,6 +49,7 @@ async function exportAndVerify(log: Chron, db: string, dir: string, from: number
 test('store format 2 – a new log keeps every subtree hash in the row of the entry that completes it; proofs at many sizes and after reopening verify', async (t) => {
   const s = await scratch(t);
   let log = await openLog(t, s);
+  assert.equal(log.storeFormat, '2');
   const seen: Seen[] = [];
   let n = 0;
   for (const size of [1, 2, 3, 4, 5, 7, 8, 9, 16, 31, 33, 64, 70]) {
@@ -87,6 +88,7 @@ test('store format 1 – a database written before format 2 is read and appended
   const log = await openChron({ path: db, origin: ORIGIN, signingKeyFile: join(FORMAT1, 'chron.jwk'), checkpointIntervalMs: 0 });
   t.after(() => log.close().catch(() => undefined));
   assert.equal(log.treeSize(), 45);
+  assert.equal(log.storeFormat, '1');
 
   // The checkpoints the format-1 writer signed, with the roots the store reproduces.
   const vk = parseVerifierKeys(log.vkeys().join('\n'));

@@ -15,7 +15,7 @@ const BIN = fileURLToPath(new URL('../../gateway/bin.js', import.meta.url));
 const ORIGIN = 'claiim.test/crash';
 
 /** Starts `claiim start --config FILE` as a child process; resolves with its listener URLs once it logged "started". */
-function startGatewayProcess(config: string, env: Record<string, string>): Promise<{ child: ChildProcess; agentUrl: string }> {
+function startGatewayProcess(config: string, env: Record<string, string>): Promise<{ child: ChildProcess; agentUrl: string; started: { chron_store_format: string; chron_tree_size: number } }> {
   const child = spawn(process.execPath, [BIN, 'start', '--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -25,8 +25,8 @@ function startGatewayProcess(config: string, env: Record<string, string>): Promi
       buf += c.toString();
       for (const line of buf.split('\n')) {
         if (!line.includes('"started"')) continue;
-        const m = JSON.parse(line) as { agent_listener: string };
-        resolve({ child, agentUrl: m.agent_listener });
+        const m = JSON.parse(line) as { agent_listener: string; chron_store_format: string; chron_tree_size: number };
+        resolve({ child, agentUrl: m.agent_listener, started: m });
       }
     });
     child.once('exit', (code) => reject(new Error(`gateway exited early (${code}): ${err}`)));
@@ -60,6 +60,8 @@ policies:
 
   const first = await startGatewayProcess(config, env);
   t.after(() => { first.child.kill('SIGKILL'); });
+  // A new log is created in the current store format; the started line says so.
+  assert.equal(first.started.chron_store_format, '2');
   const answeredDeny = new Set<string>();
   let answeredAllow = 0;
   let stop = false;
@@ -116,6 +118,8 @@ policies:
   // Restarted, the gateway continues the log at the next index.
   const second = await startGatewayProcess(config, env);
   t.after(() => { second.child.kill('SIGKILL'); });
+  // Logged after the start-up `chron.policy/v1` entry (index `size`) is durable.
+  assert.deepEqual(second.started, { ...second.started, chron_store_format: '2', chron_tree_size: size + 1 });
   const r = await fetch(`${second.agentUrl}/github/repos/acme/app/pulls/1/merge`, { method: 'PUT', headers: auth });
   assert.equal(r.status, 403);
   // The restarted gateway first records its policy load (index `size`), then this decision.
