@@ -22,7 +22,7 @@ import type { SubtreeReader } from './merkle-proofs.js';
  * `entries(idx, leaf_hash, data, record_id)` without `nodes`, and `subtrees(id INTEGER PRIMARY KEY,
  * hash)` holding every complete perfect subtree of level ≥ 1 with `id = level·2^40 + index`.
  *
- * Triggers make entries, subtrees and checkpoints append-only through SQL.
+ * Triggers make entries, checkpoints and (format 1) subtrees append-only through SQL.
  */
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
