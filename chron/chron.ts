@@ -4,6 +4,7 @@ import { readSigningJwk, signerFromJwk, type SigningJwk } from './keys.js';
 import { toHex } from './merkle-hash.js';
 import { consistencyProof, inclusionProof, memoReader, treeRoot } from './merkle-proofs.js';
 import { StoreReader, type EntryFilter, type StoredCheckpoint, type StoredEntry } from './store-reader.js';
+import type { StoreFormat } from './store-schema.js';
 import { formatTlogProof } from './tlog-proof.js';
 import { WriterClient, type AppendResult, type WriterStats } from './writer-client.js';
 
@@ -60,7 +61,7 @@ export interface Chron {
   /** The log's origin line. */
   readonly origin: string;
   /** The database's store format (chron/README.md, "Database"): '2' for a log created by this version, '1' for an older one. */
-  readonly storeFormat: '1' | '2';
+  readonly storeFormat: StoreFormat;
   /**
    * Serialises `record` with RFC 8785 (JCS), stores the bytes verbatim, leaf = SHA-256(0x00||bytes).
    * Resolves only after the entry is durable (WAL + synchronous=FULL, committed). Rejects with
@@ -164,7 +165,7 @@ class ChronLog implements Chron {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  get storeFormat(): '1' | '2' {
+  get storeFormat(): StoreFormat {
     return this.#reader.format;
   }
 

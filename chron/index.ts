@@ -19,5 +19,6 @@ export { loadVerifiers, originOf } from './cli-verify.js';
 export { parseTlogProof, verifyTlogProof, formatTlogProof } from './tlog-proof.js';
 export { canonicalBytes } from './jcs.js';
 export type { StoredEntry, StoredCheckpoint, EntryFilter } from './store-reader.js';
+export type { StoreFormat } from './store-schema.js';
 export { chronCommand, CHRON_HELP } from './cli.js';
 export type { CliIo } from './cli.js';
