@@ -15,13 +15,29 @@ export function leafHash(data: Uint8Array): Buffer {
   return hash('sha256', input, 'buffer') as unknown as Buffer;
 }
 
+/**
+ * RFC 6962 §2.1 leaf hash of a leaf input that already carries its 0x00 prefix (0x00 || data), hashed
+ * in place: the Chron writer receives entries packed that way, which saves a copy of every entry.
+ * Throws if the first byte is not 0x00, so a packing bug can never hash bytes as something else.
+ */
+export function leafHashOfInput(input: Uint8Array): Buffer {
+  if (input.byteLength === 0 || input[0] !== 0x00) throw new RangeError('a leaf input starts with the 0x00 leaf prefix');
+  return hash('sha256', input, 'buffer') as unknown as Buffer;
+}
+
+/** Reused by nodeHash (hashing is synchronous, so one buffer per thread is never shared by two calls). */
+const nodeInput = Buffer.alloc(1 + 2 * HASH_SIZE);
+nodeInput[0] = 0x01;
+
 /** RFC 6962 §2.1 interior node hash: SHA-256(0x01 || left || right). Both inputs are 32-byte hashes. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  const input = Buffer.allocUnsafe(1 + left.byteLength + right.byteLength);
-  input[0] = 0x01;
-  input.set(left, 1);
-  input.set(right, 1 + left.byteLength);
-  return hash('sha256', input, 'buffer') as unknown as Buffer;
+  if (left.byteLength !== HASH_SIZE || right.byteLength !== HASH_SIZE) {
+    // Only a malformed proof gets here (verifiers then fail on the root); hash exactly what was given.
+    return hash('sha256', Buffer.concat([nodeInput.subarray(0, 1), left, right]), 'buffer') as unknown as Buffer;
+  }
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 1 + HASH_SIZE);
+  return hash('sha256', nodeInput, 'buffer') as unknown as Buffer;
 }
 
 /** MTH({}) = SHA-256 of the empty string (RFC 6962 §2.1). */

@@ -104,7 +104,11 @@ export const MAX_BATCH = 2048;
 
 /** Messages from the main thread to the writer worker. */
 export type WriterRequest =
-  | { type: 'append'; batch: number; data: Uint8Array[]; recordIds: (string | null)[] }
+  /**
+   * `leafInputs[i]` is entry i's RFC 6962 leaf input, 0x00 || the entry bytes, as a view into one
+   * transferred buffer: the writer hashes it in place and stores the bytes after the 0x00.
+   */
+  | { type: 'append'; batch: number; leafInputs: Uint8Array[]; recordIds: (string | null)[] }
   | { type: 'checkpoint'; req: number; nowMs: number }
   | { type: 'close'; req: number };
 

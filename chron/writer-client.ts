@@ -153,7 +153,7 @@ export class WriterClient {
       const id = this.#next++;
       this.#inFlight.set(id, batch);
       const { views, buffer } = packBatch(batch);
-      const msg: WriterRequest = { type: 'append', batch: id, data: views, recordIds: batch.map((p) => p.recordId) };
+      const msg: WriterRequest = { type: 'append', batch: id, leafInputs: views, recordIds: batch.map((p) => p.recordId) };
       // Transferred, not cloned: one move of the whole batch instead of a structured clone per entry.
       this.#worker.postMessage(msg, [buffer]);
     }
@@ -235,19 +235,20 @@ export class WriterClient {
 
 /**
  * Copies the entries of a batch into one fresh ArrayBuffer (never Buffer's shared pool, which must not
- * be transferred) and returns a view per entry. The caller's bytes are left untouched.
+ * be transferred), each as its RFC 6962 leaf input 0x00 || bytes, and returns a view of each leaf input.
+ * The writer hashes the views in place. The caller's bytes are left untouched.
  */
 function packBatch(batch: readonly Pending[]): { views: Uint8Array[]; buffer: ArrayBuffer } {
   let total = 0;
-  for (const p of batch) total += p.data.byteLength;
-  const buffer = new ArrayBuffer(total);
+  for (const p of batch) total += 1 + p.data.byteLength;
+  const buffer = new ArrayBuffer(total); // zero-filled: every leaf prefix byte is already 0x00
   const all = new Uint8Array(buffer);
   const views: Uint8Array[] = [];
   let at = 0;
   for (const p of batch) {
-    all.set(p.data, at);
-    views.push(all.subarray(at, at + p.data.byteLength));
-    at += p.data.byteLength;
+    all.set(p.data, at + 1);
+    views.push(all.subarray(at, at + 1 + p.data.byteLength));
+    at += 1 + p.data.byteLength;
   }
   return { views, buffer };
 }

@@ -21,13 +21,16 @@ import { signCheckpoint } from './checkpoint.js';
 import { ChronError, isChronError } from './errors.js';
 import { Frontier } from './frontier.js';
 import { signerFromJwk } from './keys.js';
-import { HASH_SIZE, leafHash } from './merkle-hash.js';
+import { HASH_SIZE, leafHashOfInput } from './merkle-hash.js';
 import { rangeRoot, type SubtreeReader } from './merkle-proofs.js';
 import type { Subtree } from './frontier.js';
 import {
   MAX_BATCH, MAX_ENTRIES, SCHEMA_SQL, STORE_FORMAT, storeFormat, storedSubtrees, subtreeId, subtreeQuery,
   type StoreFormat, type WriterInit, type WriterReply, type WriterRequest,
 } from './store-schema.js';
+
+/** Page size of a database this writer creates (SQLite's default is 4 KiB). Declared before the start-up code below uses it. */
+const PAGE_SIZE = 16384;
 
 const init = workerData as WriterInit;
 if (parentPort === null) throw new Error('writer-worker must run as a worker thread');
@@ -68,18 +71,20 @@ function serve(): void {
   const insertCheckpoint = db.prepare('INSERT INTO checkpoints (tree_size, root_hash, note, created_ms) VALUES (?, ?, ?, ?)');
   const lastCheckpoint = db.prepare('SELECT tree_size, root_hash FROM checkpoints ORDER BY seq DESC LIMIT 1');
 
-  const appendBatch = db.transaction((data: Uint8Array[], recordIds: (string | null)[]) => {
+  const appendBatch = db.transaction((leafInputs: Uint8Array[], recordIds: (string | null)[]) => {
     syncFrontier();
-    if (frontier.size + data.length > MAX_ENTRIES) throw new ChronError('ERR_CHRON_WRITE', 'log is full (2^40 entries)');
+    if (frontier.size + leafInputs.length > MAX_ENTRIES) throw new ChronError('ERR_CHRON_WRITE', 'log is full (2^40 entries)');
     const first = frontier.size;
     // All leaf hashes of the batch in one buffer, transferred back to the client with the reply.
-    const packed = new Uint8Array(new ArrayBuffer(data.length * HASH_SIZE));
+    const packed = new Uint8Array(new ArrayBuffer(leafInputs.length * HASH_SIZE));
     const hashes: Uint8Array[] = [];
     const entryRows: unknown[] = [];
     const subtreeRows: unknown[] = [];
-    data.forEach((bytes, i) => {
+    leafInputs.forEach((input, i) => {
+      // Hashed in place (0x00 || bytes); the entry's stored bytes are the rest of the view.
+      const leaf = leafHashOfInput(input);
+      const bytes = input.subarray(1);
       // The frontier keeps `leaf`; the reply gets a copy in `packed`, whose buffer is transferred (detached here).
-      const leaf = leafHash(bytes);
       const copy = packed.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
       copy.set(leaf);
       const idx = frontier.size;
@@ -116,7 +121,7 @@ function serve(): void {
   const commitAppends = (msgs: Extract<WriterRequest, { type: 'append' }>[]): void => {
     const batches = msgs.map((x) => x.batch);
     try {
-      const { first, hashes, buffer } = appendBatch.immediate(msgs.flatMap((x) => x.data), msgs.flatMap((x) => x.recordIds));
+      const { first, hashes, buffer } = appendBatch.immediate(msgs.flatMap((x) => x.leafInputs), msgs.flatMap((x) => x.recordIds));
       port.postMessage({ type: 'appended', batches, first, leafHashes: hashes } satisfies WriterReply, [buffer]);
     } catch (err) {
       resetFrontier();
@@ -129,7 +134,7 @@ function serve(): void {
       case 'append': {
         // Group commit: take every append already queued behind this one, stopping at another kind of message.
         const msgs = [m];
-        let entries = m.data.length;
+        let entries = m.leafInputs.length;
         let held: WriterRequest | undefined;
         while (entries < MAX_BATCH) {
           const next = receiveMessageOnPort(port);
@@ -137,7 +142,7 @@ function serve(): void {
           const n = next.message as WriterRequest;
           if (n.type !== 'append') { held = n; break; }
           msgs.push(n);
-          entries += n.data.length;
+          entries += n.leafInputs.length;
         }
         commitAppends(msgs);
         if (held !== undefined) handle(held);
@@ -202,7 +207,14 @@ function nodesBlob(completed: readonly Subtree[]): Uint8Array | null {
 function openWritable(i: WriterInit): { db: Database.Database; format: StoreFormat } {
   mkdirSync(dirname(i.path), { recursive: true });
   const d = new Database(i.path, { fileMustExist: false });
+  // 16 KiB pages for a new database (an existing one keeps its own: SQLite ignores this then). Each WAL
+  // frame costs two pwrite calls and each checkpointed page a pread and a pwrite, so larger pages mean
+  // fewer system calls per commit: ≈ 35 → 23 for a gateway commit of ≈ 12 entries (bench/README.md).
+  d.pragma(`page_size = ${PAGE_SIZE}`);
   d.pragma('journal_mode = WAL');
+  // Statement journals in memory: with 16 KiB pages a multi-row INSERT's journal would otherwise spill to
+  // a temporary file (create, write, unlink) at every few commits.
+  d.pragma('temp_store = MEMORY');
   d.pragma('synchronous = FULL');
   d.pragma('busy_timeout = 5000');
   // IMMEDIATE: two processes creating one database at once do it one after the other.

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { leafHash, nodeHash, emptyRoot, toHex } from '../../chron/merkle-hash.js';
+import { leafHash, leafHashOfInput, nodeHash, emptyRoot, toHex } from '../../chron/merkle-hash.js';
 import { verifyConsistency, verifyInclusion } from '../../chron/merkle-verify.js';
 import { consistencyProof, inclusionProof, treeRoot, type SubtreeReader } from '../../chron/merkle-proofs.js';
 import { Frontier } from '../../chron/frontier.js';
@@ -16,6 +17,28 @@ const published: SubtreeReader = (level, index) => {
 
 test('leafHash – each published leaf → published leaf hash', () => {
   for (const l of vectors.leaves) assert.equal(toHex(leafHash(hex(l.data_hex))), l.leaf_hash_hex, `leaf ${l.index}`);
+});
+
+test('leafHashOfInput – 0x00 || each published leaf, hashed in place → published leaf hash; input without the 0x00 prefix → throws', () => {
+  for (const l of vectors.leaves) {
+    const data = hex(l.data_hex);
+    const input = new Uint8Array(data.byteLength + 1);
+    input.set(data, 1);
+    assert.equal(toHex(leafHashOfInput(input)), l.leaf_hash_hex, `leaf ${l.index}`);
+    if (data.byteLength > 0) assert.throws(() => leafHashOfInput(Uint8Array.of(0x01, ...data)), RangeError);
+  }
+  assert.throws(() => leafHashOfInput(new Uint8Array(0)), RangeError);
+});
+
+test('nodeHash – results stay intact across calls (its input buffer is reused); inputs of another length are hashed as given', () => {
+  const a = Buffer.alloc(32, 0xaa);
+  const b = Buffer.alloc(32, 0xbb);
+  const ab = nodeHash(a, b);
+  const ba = nodeHash(b, a);
+  assert.equal(toHex(ab), createHash('sha256').update(Buffer.concat([Buffer.of(1), a, b])).digest('hex'));
+  assert.equal(toHex(ba), createHash('sha256').update(Buffer.concat([Buffer.of(1), b, a])).digest('hex'));
+  const short = Buffer.alloc(5, 0xcc);
+  assert.equal(toHex(nodeHash(short, a)), createHash('sha256').update(Buffer.concat([Buffer.of(1), short, a])).digest('hex'));
 });
 
 test('treeRoot – every published tree size → published root', () => {

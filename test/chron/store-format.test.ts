@@ -64,6 +64,8 @@ test('store format 2 – a new log keeps every subtree hash in the row of the en
   t.after(() => raw.close());
   assert.equal(raw.prepare("SELECT value FROM meta WHERE key = 'format'").pluck().get(), '2');
   assert.equal(raw.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'subtrees'").pluck().get(), 0);
+  // A new log is created with 16 KiB pages (fewer WAL frames, so fewer system calls per commit).
+  assert.equal(raw.pragma('page_size', { simple: true }), 16384);
   for (const row of raw.prepare('SELECT idx, nodes FROM entries').all() as { idx: number; nodes: Buffer | null }[]) {
     let trailingOnes = 0;
     while ((row.idx >> trailingOnes) & 1) trailingOnes++;
@@ -107,6 +109,9 @@ test('store format 1 – a database written before format 2 is read and appended
   assert.deepEqual(columns, ['idx', 'leaf_hash', 'data', 'record_id']);
   // 84 leaves have 84 − popcount(84) = 81 perfect subtrees of level ≥ 1, all in the format-1 table.
   assert.equal(raw.prepare('SELECT count(*) FROM subtrees').pluck().get(), 81);
+  // An existing database keeps the page size it was created with, and SQLite still reads every page of it.
+  assert.equal(raw.pragma('page_size', { simple: true }), 4096);
+  assert.equal(raw.pragma('integrity_check', { simple: true }), 'ok');
   await exportAndVerify(log, db, join(s.dir, 'export'), 30);
 });
 
