@@ -1,7 +1,8 @@
 /**
  * Chron benchmarks (issue 3 item 8). Not a test: run `npx tsc -p tsconfig.json && node dist/bench/chron-bench.js [--entries N]`.
  * Measures, on a fresh temp database each run:
- *  1. durable appends/s with group commit (64, 256, 4,096 appends in flight) vs one transaction per entry (each append awaited);
+ *  1. durable appends/s with group commit (64, 256, 4,096 appends in flight; CPU per entry split by thread: main,
+ *     Chron writer, the rest) vs one transaction per entry (each append awaited);
  *  2. at N entries (default 1,000,000): database bytes per entry, inclusion and consistency proof generation time;
  *  3. export + offline verify throughput over the whole log.
  * Results go to stdout as a Markdown table; bench/README.md ("Chron") records a run.
@@ -13,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { generateSigningKey, openChron, parseVerifierKeys, type Chron } from '../chron/index.js';
 import { exportLog } from '../chron/export.js';
 import { StoreReader } from '../chron/store-reader.js';
+import { threadCpuSeconds } from './procs.js';
 import { verifyExport } from '../chron/verify-export.js';
 
 const ORIGIN = 'bench.claiim.local/chron';
@@ -28,6 +30,22 @@ const record = (i: number): Record<string, unknown> => ({
   rule_id: i % 7 === 0 ? 'default_deny' : 'github-read', reason: i % 7 === 0 ? 'no_matching_rule' : 'allowed_by_rule',
   policy_digest: 'a3f1c0de9b7e4f2a8c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b', body_sha256: null, status: null, approval: null,
 });
+
+/**
+ * CPU µs per entry by thread between two /proc snapshots: this (main) thread, the busiest other thread
+ * (the Chron writer: each log has its own, started after the first snapshot's log was opened), and the
+ * rest (V8 and libuv helpers).
+ */
+function perThread(before: Map<number, number>, after: Map<number, number>, entries: number): { main: number; writer: number; rest: number } {
+  const used = [...after].map(([tid, cpu]) => [tid, cpu - (before.get(tid) ?? 0)] as const);
+  const us = (seconds: number): number => (seconds * 1e6) / entries;
+  const others = used.filter(([tid]) => tid !== process.pid).map(([, cpu]) => cpu).sort((a, b) => b - a);
+  return {
+    main: us(used.find(([tid]) => tid === process.pid)?.[1] ?? 0),
+    writer: us(others[0] ?? 0),
+    rest: us(others.slice(1).reduce((a, b) => a + b, 0)),
+  };
+}
 
 async function open(name: string): Promise<Chron> {
   const key = join(dir, 'key.jwk');
@@ -60,17 +78,21 @@ async function main(): Promise<void> {
     const n = 50_000;
     const t0 = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
+    const threads0 = threadCpuSeconds(process.pid);
     let next = 0;
     const worker = async (): Promise<void> => { while (next < n) await log.append(record(next++)); };
     await Promise.all(Array.from({ length: inFlight }, worker));
     const el = ms(t0);
     const cpu = process.cpuUsage(cpu0);
+    const split = perThread(threads0, threadCpuSeconds(process.pid), n);
     const st = log.stats();
     const perS = n / (el / 1000);
     const cpuUs = (cpu.user + cpu.system) / n;
     json[`groupCommit${inFlight}CpuUs`] = cpuUs;
     json[`groupCommit${inFlight}PerS`] = perS;
-    rows.push([`durable appends/s, group commit (${inFlight.toLocaleString('en-US')} in flight, 50,000)`, `${Math.round(perS).toLocaleString('en-US')} /s (${st.transactions.toLocaleString('en-US')} transactions, ${(st.appends / st.transactions).toFixed(1)} entries each; CPU ${cpuUs.toFixed(1)} µs per entry, all threads)`]);
+    json[`groupCommit${inFlight}WriterUs`] = split.writer;
+    json[`groupCommit${inFlight}MainUs`] = split.main;
+    rows.push([`durable appends/s, group commit (${inFlight.toLocaleString('en-US')} in flight, 50,000)`, `${Math.round(perS).toLocaleString('en-US')} /s (${st.transactions.toLocaleString('en-US')} transactions, ${(st.appends / st.transactions).toFixed(1)} entries each; CPU ${cpuUs.toFixed(1)} µs per entry, all threads: main ${split.main.toFixed(1)}, Chron writer ${split.writer.toFixed(1)}, other threads ${split.rest.toFixed(1)})`]);
     await log.close();
   }
   // 2. A log of N entries.
