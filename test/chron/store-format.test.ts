@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -134,4 +134,19 @@ test('store format – an unknown format or a foreign SQLite file → ERR_CHRON_
   const check = new Database(foreign, { readonly: true });
   t.after(() => check.close());
   assert.deepEqual(check.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all(), ['invoices'], 'nothing was created in the foreign file');
+});
+
+test('store format – the writer checkpoints its WAL every ≈ 4 MiB whatever the page size: 12 MiB of entries never grow the WAL file past 6 MiB', async (t) => {
+  const s = await scratch(t);
+  const log = await openLog(t, s);
+  const pad = 'x'.repeat(3_000);
+  let largest = 0;
+  // 4,000 entries of ≈ 3 KiB in 40 commits: SQLite's default of 1,000 pages would let a 16 KiB-page WAL reach ≈ 16 MiB.
+  for (let c = 0; c < 40; c++) {
+    await log.appendAll(Array.from({ length: 100 }, (_, k) => ({ ...decision(c * 100 + k), pad })));
+    largest = Math.max(largest, statSync(`${s.db}-wal`).size);
+  }
+  assert.equal(log.treeSize(), 4_000);
+  assert.ok(largest > 3 * 1024 * 1024, `the WAL did fill up to the checkpoint size (largest ${largest} bytes)`);
+  assert.ok(largest < 6 * 1024 * 1024, `the WAL stayed near 4 MiB (largest ${largest} bytes)`);
 });
