@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import type { Authenticator } from './identity/index.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
-import { statusOf } from './reasons.js';
+import { answerBody, statusOf } from './reasons.js';
 import { boundedText, newId, rawPathOf, sha256, type DecisionEntry } from './records.js';
 import type { Router } from './router.js';
 import { agentFromClientCert } from './tls/client-cert.js';
@@ -94,7 +94,7 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     void handle(req, res).catch((err: unknown) => {
       // A bug, not a decision: fail closed without leaking anything.
       log.error({ msg: 'handler_failed', error: err instanceof Error ? err.name : 'unknown' });
-      if (!res.headersSent) { res.writeHead(500, { 'content-type': 'application/json', connection: 'close' }); res.end('{"effect":"deny","status":500,"reason":"internal_error"}'); } else res.destroy();
+      if (!res.headersSent) { res.writeHead(500, { 'content-type': 'application/json', connection: 'close' }); res.end(JSON.stringify(answerBody({ effect: 'deny', status: 500, reason: 'internal_error' }))); } else res.destroy();
     });
   };
 
@@ -349,8 +349,9 @@ function whoFields(w: Who): Pick<DecisionEntry, 'agent' | 'aiorg' | 'anchor' | '
   return { agent: w.agent?.id ?? null, aiorg: w.agent?.aiorg ?? null, anchor: w.agent?.anchor ?? null, skill: w.skill };
 }
 
-function writeJson(res: ServerResponse, status: number, body: Record<string, unknown>, close = false): void {
+function writeJson(res: ServerResponse, status: number, fields: Parameters<typeof answerBody>[0], close = false): void {
   if (res.headersSent) { res.destroy(); return; }
+  const body = answerBody(fields);
   const text = JSON.stringify(body);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) };
   if (typeof body.decision_id === 'string') headers['x-claiim-decision-id'] = body.decision_id;

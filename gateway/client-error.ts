@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Chron } from '../chron/index.js';
 import type { Logger } from './log.js';
 import { newId, type DecisionEntry } from './records.js';
-import { statusOf } from './reasons.js';
+import { answerBody, statusOf } from './reasons.js';
 import { answeredSockets, framingFailures, refusedSockets } from './agent-handler.js';
 
 /**
@@ -34,8 +34,8 @@ export function createClientErrorHandler(deps: { chron: Chron; log: Logger; now:
       effect: 'deny', rule_id: 'pre_policy', reason, detail: /^[A-Z0-9_]{1,64}$/.test(err.code ?? '') ? (err.code ?? null) : null, status,
       policy_digest: deps.policyDigest(), body_sha256: null, shadow: [], approval: null,
     };
-    const answer = (code: number, body: Record<string, unknown>): void => {
-      const text = JSON.stringify(body);
+    const answer = (code: number, fields: Parameters<typeof answerBody>[0]): void => {
+      const text = JSON.stringify(answerBody(fields));
       if (socket.writable) socket.end(`HTTP/1.1 ${code} ${code === 503 ? 'Service Unavailable' : code === 431 ? 'Request Header Fields Too Large' : code === 408 ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
     };
     deps.chron.append(entry).then(

@@ -88,3 +88,16 @@ export type Reason = keyof typeof REASONS;
 export function statusOf(reason: string): number {
   return (REASONS as Record<string, { status: number }>)[reason]?.status ?? 403;
 }
+
+/**
+ * The JSON body of an answer the gateway makes itself (deny, 4xx before policy, 5xx): the decision fields,
+ * plus a human `message` and an `error` object, the members API clients read to raise an error and say why.
+ * Without `error`, stripe-node resolves a 403 as if its body were the resource asked for; Octokit takes
+ * its error text from `message`. Built only from the reason table and the rule id: never from the request.
+ */
+export function answerBody(fields: { effect: string; status: number; reason: string; rule_id?: string | null } & Record<string, unknown>): Record<string, unknown> {
+  const text = (REASONS as Record<string, { text: string }>)[fields.reason]?.text;
+  const rule = fields.rule_id && fields.rule_id !== 'pre_policy' ? ` (rule ${fields.rule_id})` : '';
+  const message = `claiim: ${fields.reason}${rule}${text ? `: ${text}` : ''}`;
+  return { ...fields, message, error: { type: 'claiim', code: fields.reason, message } };
+}

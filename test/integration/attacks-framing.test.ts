@@ -39,6 +39,11 @@ test('H06 – a 1 MB chunk extension on a streamed (no body rule) route: 400, an
   const h = await startAttackHarness(t);
   const r = await h.send(`${head('POST', COMMENTS, 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n')}5;${'a'.repeat(1 << 20)}\r\n{"a":\r\n0\r\n\r\n`);
   assert.equal(r.status, 400);
+  // A refusal by Node's parser is answered in the same shape as every other gateway answer.
+  const body = JSON.parse(r.body) as Record<string, unknown>;
+  assert.equal(body.reason, 'malformed_request');
+  assert.deepEqual(body.error, { type: 'claiim', code: 'malformed_request', message: body.message });
+  assert.match(String(body.message), /^claiim: malformed_request: Node's strict HTTP parser refused/);
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(h.received(), 0);
 });

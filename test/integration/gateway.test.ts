@@ -60,6 +60,10 @@ test('gateway – a denied request never reaches the upstream; 403 names rule, r
   assert.equal(body.anchor, 'eng-lead@acme.example');
   assert.equal(typeof body.decision_id, 'string');
   assert.equal(h.allEntries()[body.chron_index as number]?.decision_id, body.decision_id, 'chron_index points at this decision');
+  // What API clients read to raise an error: `message` (Octokit) and an `error` object (stripe-node).
+  const message = 'claiim: denied_by_rule (rule gh-no-merge): a deny rule matched (deny wins)';
+  assert.equal(body.message, message);
+  assert.deepEqual(body.error, { type: 'claiim', code: 'denied_by_rule', message });
   assert.equal(h.upstream.received.length, 0);
   const e = h.entries()[0];
   assert.equal(e?.decision_id, body.decision_id);

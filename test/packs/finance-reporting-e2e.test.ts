@@ -17,8 +17,13 @@ test('finance-reporting pack – stripe-node via host/port (the upstream\'s own 
   };
   const deny = async (rule: string, method: string, fn: () => Promise<unknown>): Promise<void> => {
     const obs = await g.observe(fake, fn);
-    // stripe-node resolves (not rejects) on the gateway's 403: its body has no Stripe `error` member.
-    assert.equal(statusOf(obs.error ?? obs.result), 403, `${rule}: the client sees 403`);
+    // The deny body carries an `error` member, so stripe-node raises its permission error instead of
+    // handing the deny body back as if it were the refund (or payout) asked for.
+    assert.equal(obs.result, undefined, `${rule}: the client call does not resolve`);
+    assert.ok(obs.error instanceof Stripe.errors.StripePermissionError, `${rule}: stripe-node throws StripePermissionError`);
+    assert.equal(statusOf(obs.error), 403, `${rule}: the client sees 403`);
+    assert.equal((obs.error as InstanceType<typeof Stripe.errors.StripePermissionError>).code, 'denied_by_rule');
+    assert.match((obs.error as Error).message, new RegExp(`^claiim: denied_by_rule \\(rule ${rule}\\)`));
     assertObserved(assert, obs, { agent: 'finance-reporting', upstream: 'stripe', effect: 'deny', rule, reason: 'denied_by_rule', method });
   };
 
@@ -52,12 +57,15 @@ test('finance-reporting pack – stripe-node via host/port (the upstream\'s own 
   await t.test('aiorg wall – engineering agent cannot reach Stripe; finance agent cannot reach GitHub', async () => {
     const eng = new Stripe(await g.token('code-review'), { host: own.hostname, port: Number(own.port), protocol: 'http', maxNetworkRetries: 0, telemetry: false });
     const e1 = await g.observe(fake, () => eng.balance.retrieve());
-    assert.equal(statusOf(e1.error ?? e1.result), 403);
+    assert.ok(e1.error instanceof Stripe.errors.StripePermissionError, 'the aiorg wall is an error to stripe-node too');
+    assert.equal(statusOf(e1.error), 403);
     assert.equal(e1.received.length, 0);
     assert.deepEqual(e1.decisions.map((d) => [d.agent, d.aiorg, d.upstream, d.effect, d.reason]), [['code-review', 'engineering', 'stripe', 'deny', 'aiorg_boundary']]);
     const fin = new Octokit({ auth: await g.token('finance-reporting'), baseUrl: g.baseUrl('github') });
     const e2 = await g.observe(g.fakes.github, () => fin.rest.pulls.get({ owner: 'acme', repo: 'app', pull_number: 7 }));
     assert.equal(statusOf(e2.error), 403);
+    // Octokit takes its error text from the body's `message`.
+    assert.match((e2.error as Error).message, /claiim: aiorg_boundary \(rule aiorg_wall\)/);
     assert.equal(e2.received.length, 0);
     assert.deepEqual(e2.decisions.map((d) => [d.agent, d.aiorg, d.upstream, d.effect, d.reason]), [['finance-reporting', 'finance', 'github', 'deny', 'aiorg_boundary']]);
   });
