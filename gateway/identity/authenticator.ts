@@ -74,7 +74,10 @@ export async function createAuthenticator(opts: AuthenticatorOptions): Promise<A
       ...(typeof jti === 'string' ? { tokenId: jti } : {}),
       expiresAt: exp * 1000,
     });
-    cache.set(cacheKey, result, verified.validUntilMs);
+    // Reused only while the key set that verified it is current (a key removed from a remote JWKS).
+    const keys = issuer.keys;
+    const set = keys.currentSet();
+    cache.set(cacheKey, result, verified.validUntilMs, set === 0 ? undefined : () => keys.currentSet() === set);
     return result;
   };
 

@@ -8,6 +8,13 @@ export interface KeySource {
   readonly getKey: JWTVerifyGetKey;
   /** False while the last remote JWKS fetch attempt failed; always true for static keys. */
   healthy(): boolean;
+  /**
+   * Which key set a lookup made now would use: the same number for as long as that set is current, -1 once
+   * it is due for a refresh. The token cache reuses a verification only while this still gives the number
+   * it gave at verification, so a key removed from a remote JWKS stops being honoured for cached tokens
+   * when it stops being honoured for new ones. Static keys: always 0.
+   */
+  currentSet(): number;
 }
 
 /**
@@ -43,6 +50,7 @@ export function staticKeySource(keys: readonly PublicJwk[]): KeySource {
       return all(header, token);
     },
     healthy: () => true,
+    currentSet: () => 0,
   };
 }
 
@@ -113,5 +121,7 @@ export function remoteKeySource(url: URL, opts: { readonly cooldownMs: number; r
       }
     },
     healthy: () => !lastFailed,
+    // okAt is when the set in use was fetched (jose stores it just after): due once cacheMaxAgeMs passed.
+    currentSet: () => (Date.now() < okAt + opts.cacheMaxAgeMs ? okAt : -1),
   };
 }

@@ -113,3 +113,26 @@ test('remote JWKS – set expired and IdP down → last set serves one more cach
   await sleep(1050 - (Date.now() - fetchedAt));
   assert.deepEqual(await auth.authenticate([`Bearer ${token}`]), { ok: false, reason: 'jwks_unavailable', status: 503 });
 });
+
+test('remote JWKS – a cached token stops being accepted once its key left the set and the set is due for a refresh', async (t) => {
+  const srv = await jwksServer(t);
+  const k1 = key('k1');
+  const k2 = key('k2');
+  srv.state.keys = [k1.jwk];
+  // The token cache on (its default); the injected clock stays at the fixture instant, so only the
+  // key set's age can end the cached entry.
+  const auth = await createAuthenticator({ issuers: [remoteIssuer(srv.url, { cooldownMs: 0, cacheMaxAgeMs: 300 })], agents: AGENTS, now: clock().now });
+  const token = signJws({ alg: 'EdDSA', kid: 'k1' }, claims(), k1.privateKey);
+  assert.equal((await auth.authenticate([`Bearer ${token}`])).ok, true);
+  const fetchedAt = Date.now();
+  assert.equal(srv.state.fetches, 1);
+
+  srv.state.keys = [k2.jwk]; // the IdP rotates k1 out
+  assert.equal((await auth.authenticate([`Bearer ${token}`])).ok, true, 'within cacheMaxAge the cached answer stands, as the cached set would give');
+  assert.equal(srv.state.fetches, 1, 'served from the token cache');
+  await sleep(350 - (Date.now() - fetchedAt));
+  assert.deepEqual(await auth.authenticate([`Bearer ${token}`]), { ok: false, reason: 'unknown_key', status: 401 }, 'the set is refreshed and k1 is gone');
+  assert.ok(srv.state.fetches >= 2, 'verified again against a refreshed set'); // jose refetches once more for the unknown kid (cooldown 0)
+  const fresh = signJws({ alg: 'EdDSA', kid: 'k2' }, claims({ jti: 'k2-token' }), k2.privateKey);
+  assert.equal((await auth.authenticate([`Bearer ${fresh}`])).ok, true, 'the rotated-in key verifies');
+});
