@@ -75,11 +75,18 @@ export const refusedSockets = new WeakSet<object>();
  * upstream, client-error.ts calls this to abort the forward, whose outcome is then `malformed_request`.
  */
 export const framingFailures = new WeakMap<object, () => void>();
+/**
+ * Connections whose framing the handler found faulty (CLOSE_REASONS): the refusal closes them, and a request
+ * Node already parsed behind it on the same connection (pipelined) is neither answered nor forwarded.
+ */
+const closingSockets = new WeakSet<object>();
 
 /** How long an outcome entry may wait for company before it is committed on its own (ms). */
 const OUTCOME_DEFER_MS = 5;
 
 const LIMIT_REASONS = new Set(['too_many_requests', 'body_too_large', 'headers_too_large', 'token_too_large']);
+/** Refusals after which nothing more is read from the connection: its framing cannot be trusted (RFC 9112 §6.1). */
+const CLOSE_REASONS = new Set(['ambiguous_framing']);
 
 /**
  * The life of a request (DESIGN.md), with the status at every exit:
@@ -103,10 +110,16 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     const c: Ctx = { req, res, s, started: performance.now(), entry: baseEntry(s, req.method ?? '', req.url ?? '') };
     const { entry } = c;
 
+    // Bytes after faulty framing are not a request (RFC 9112 §6.1); the connection closes after the refusal.
+    if (closingSockets.has(req.socket)) return;
     if (deps.draining()) return reject(c, 'shutting_down');
     // accept + canonicalize + route
     const m = canonicalMethod(req.method ?? '');
     if (!m.ok) return reject(c, m.reason);
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); Node is told not to answer this itself, so it is recorded here.
+    if (req.headers.host === undefined && (req.httpVersionMajor > 1 || req.httpVersionMinor >= 1)) return reject(c, 'missing_host');
+    const expect = req.headers.expect;
+    if (expect !== undefined && expect.trim().toLowerCase() !== '100-continue') return reject(c, 'expectation_failed');
     let target = canonicalTarget(req.url ?? '', req.headers.host);
     if (!target.ok && target.reason === 'path_encoded_separator') target = decodedSlashTarget(req) ?? target;
     if (!target.ok) return reject(c, target.reason);
@@ -117,7 +130,9 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     entry.upstream = upstream.name;
     entry.path = routed.rest;
     const headers = canonicalHeaders(req.rawHeaders, upstream.credential.header, upstream.websocket && m.method === 'GET');
-    if (!headers.ok) return reject(c, headers.reason);
+    if (!headers.ok) { if (CLOSE_REASONS.has(headers.reason)) closingSockets.add(req.socket); return reject(c, headers.reason); }
+    // An HTTP/1.0 message with Transfer-Encoding has faulty framing, Content-Length or not (RFC 9112 §6.1).
+    if (headers.facts.chunked && req.httpVersionMajor === 1 && req.httpVersionMinor === 0) { closingSockets.add(req.socket); return reject(c, 'ambiguous_framing'); }
     // A body on GET/HEAD has no defined meaning (RFC 9110 §9.3.1): refuse it rather than forward what no rule saw.
     if ((m.method === 'GET' || m.method === 'HEAD') && (headers.facts.chunked || (headers.facts.contentLength ?? 0) > 0)) return reject(c, 'body_not_allowed');
     const query = queryPairs(target.query);
@@ -312,7 +327,7 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     writeJson(c.res, status, {
       effect: 'deny', status, reason: e.reason, rule_id: e.rule_id, decision_id: e.decision_id, chron_index: index,
       request_id: e.request_id, agent: who.agent?.id ?? null, anchor: who.agent?.anchor ?? null, ...(e.detail ? { detail: e.detail } : {}),
-    }, !c.req.complete);
+    }, !c.req.complete || CLOSE_REASONS.has(e.reason));
   }
 
   function answerUnrecorded(c: Ctx, decisionId: string): void {

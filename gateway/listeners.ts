@@ -13,8 +13,9 @@ export const upgrades = new WeakMap<IncomingMessage, { socket: Duplex; head: Buf
 
 /**
  * Creates one agent-facing server (HTTP, or HTTPS when `tls` is given) with the strict parser, the
- * configured header and timeout limits, `clientError` for requests the parser refuses, and CONNECT routed
- * into the normal request life (so it is answered 405 and recorded rather than silently dropped).
+ * configured header and timeout limits, `clientError` for requests the parser refuses, and CONNECT, a
+ * missing Host and an Expect other than 100-continue routed into the normal request life (so they are
+ * refused and recorded by the handler rather than answered by Node unrecorded).
  */
 export function createAgentServer(config: GatewayConfig, tls: ServerTls | undefined, handler: RequestListener, onClientError: (err: Error & { code?: string }, socket: Duplex) => void): Server {
   const options = {
@@ -23,6 +24,9 @@ export function createAgentServer(config: GatewayConfig, tls: ServerTls | undefi
     headersTimeout: Math.min(config.limits.requestTimeoutMs, 20_000),
     insecureHTTPParser: false,
     joinDuplicateHeaders: false,
+    // Node would answer a missing Host (400) and an unknown Expect (417) itself, unrecorded (CASES.md L02):
+    // both go through the handler instead, which refuses and records them.
+    requireHostHeader: false,
   };
   const server: Server = tls ? createHttpsServer({ ...options, ...tls.options() }, handler) : createServer(options, handler);
   tls?.attach(server as HttpsServer);
@@ -39,6 +43,7 @@ export function createAgentServer(config: GatewayConfig, tls: ServerTls | undefi
     res.once('finish', () => socket.end());
     server.emit('request', req, res);
   });
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     const res = new ServerResponse(req);
     res.assignSocket(socket as Socket);

@@ -29,6 +29,9 @@ export interface HeaderFacts {
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'http2-settings']);
 const FORWARDING = new Set(['forwarded', 'x-real-ip', 'x-original-url', 'x-rewrite-url', 'x-original-host', 'x-host', 'x-client-ip', 'true-client-ip', 'client-ip', 'via']);
 const CREDENTIALS = new Set(['authorization', 'cookie', 'x-api-key', 'api-key', 'apikey', 'x-auth-token', 'private-token', 'x-access-token', 'x-github-token', 'stripe-account', 'x-goog-api-key', 'x-amz-security-token']);
+// Headers that make the upstream act as another account or user with the injected credential (CASES.md S14):
+// Stripe's Stripe-Context supersedes Stripe-Account; Zendesk's X-On-Behalf-Of; Kubernetes' Impersonate-*.
+const IDENTITY_SWITCH = new Set(['stripe-context', 'x-on-behalf-of', 'impersonate-user', 'impersonate-group', 'impersonate-uid']);
 const METHOD_OVERRIDE = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
 // Set by the gateway itself, never taken from the client.
 const GATEWAY_OWN = new Set(['host', 'content-length', 'expect', 'x-request-id', 'x-claiim-decision-id']);
@@ -70,9 +73,10 @@ export function canonicalHeaders(rawHeaders: readonly string[], credentialHeader
   const headers: Record<string, readonly string[]> = {};
   const forward: [string, string][] = [];
   for (const [name, values] of all) {
-    if (HOP_BY_HOP.has(name) || GATEWAY_OWN.has(name) || CREDENTIALS.has(name) || FORWARDING.has(name)) continue;
-    if (name === credentialHeader || name.startsWith('x-forwarded-') || name.includes('_') || name.startsWith('x-claiim-')) continue;
-    if (named.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || GATEWAY_OWN.has(name) || CREDENTIALS.has(name) || FORWARDING.has(name) || IDENTITY_SWITCH.has(name)) continue;
+    if (name === credentialHeader || name.startsWith('x-forwarded-') || name.includes('_') || name.startsWith('x-claiim-') || name.startsWith('impersonate-extra-')) continue;
+    // `Connection: content-type` must not take away the Content-Type the body rules parsed the body under.
+    if (named.has(name) && name !== 'content-type') continue;
     headers[name] = values;
     for (const v of values) forward.push([name, v]);
   }

@@ -20,6 +20,21 @@ test('canonicalHeaders – client credentials, forwarding and hop-by-hop headers
   assert.deepEqual(f.authorization, ['Bearer jwt']);
 });
 
+test('canonicalHeaders – headers that switch the account or user the credential acts as are stripped (S14: Stripe-Context, X-On-Behalf-Of, Impersonate-*)', () => {
+  const f = facts([
+    'Stripe-Context', 'acct_other', 'X-On-Behalf-Of', 'victim@example.com', 'Impersonate-User', 'admin', 'Impersonate-Group', 'system:masters',
+    'Impersonate-Uid', '0', 'Impersonate-Extra-Scopes', 'all', 'Accept', 'application/json',
+  ]);
+  assert.deepEqual(f.forward, [['accept', 'application/json']]);
+  assert.deepEqual(Object.keys(f.headers), ['accept'], 'nor do rules see them');
+});
+
+test('canonicalHeaders – Connection cannot take away the Content-Type a body rule parsed the body under', () => {
+  const f = facts(['Content-Type', 'application/json', 'Connection', 'content-type, x-hop', 'X-Hop', '1']);
+  assert.equal(f.contentType, 'application/json');
+  assert.deepEqual(f.forward, [['content-type', 'application/json']]);
+});
+
 test('canonicalHeaders – the upstream\'s own credential header is stripped when the client sends it', () => {
   const f = facts(['X-Zendesk-Token', 'stolen', 'Accept', '*/*'], 'x-zendesk-token');
   assert.deepEqual(f.forward, [['accept', '*/*']]);

@@ -86,6 +86,10 @@ test('S14 – a Stripe-Account header on an allowed call is stripped, never forw
   assert.equal(got?.target, '/v1/charges/ch_3PdemoA1');
   assert.equal(got?.rawHeaders.some((n) => n.toLowerCase() === 'stripe-account'), false);
   assert.equal(got?.headers.authorization, h.fakes.stripe.expectedCredential);
+  // Stripe-Context supersedes Stripe-Account at Stripe: stripped the same way.
+  const r2 = await h.send(req('GET', '/stripe/v1/charges/ch_3PdemoA1', 'Stripe-Context: acct_other\r\n'));
+  assert.equal(r2.status, 200);
+  assert.equal(h.fakes.stripe.received.at(-1)?.rawHeaders.some((n) => n.toLowerCase() === 'stripe-context'), false);
 });
 
 test('M09 – a GET with a body on an allowed read route → 400 body_not_allowed, nothing forwarded (needs agent-handler, see docs/security.md)', async (t: TestContext) => {

@@ -28,6 +28,12 @@ const FRAMING: AttackCase[] = [
   { id: 'H12', attack: `${head('POST', COMMENTS, 'Transfer-Encoding: chunked\r\nContent-Length: 2\r\n', '1.0')}{}`, status: 400, twin: COMMENT },
   { id: 'H15', attack: jsonReq('POST', REVIEWS, '{"event":"COMMENT"}', 'Content-Type: text/plain\r\n'), status: 400, reason: 'duplicate_header', twin: jsonReq('POST', REVIEWS, '{"event":"COMMENT"}') },
   { id: 'H15b', attack: req('GET', READ, 'Host: evil.example\r\n'), status: 400, twin: req('GET', READ) },
+  // HTTP/1.0 with Transfer-Encoding is faulty framing even without Content-Length (RFC 9112 §6.1).
+  { id: 'H12b', attack: `${head('POST', COMMENTS, 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n', '1.0')}c\r\n{"body":"x"}\r\n0\r\n\r\n`, status: 400, reason: 'ambiguous_framing', twin: COMMENT },
+  // L02: what Node would answer by itself, unrecorded (no Host: 400; an unknown Expect: 417), is refused and recorded.
+  { id: 'L02-host', attack: 'PUT /github/repos/acme/app/pulls/7/merge HTTP/1.1\r\nAuthorization: Bearer TOKEN\r\n\r\n', status: 400, reason: 'missing_host', twin: COMMENT },
+  { id: 'L02-host-absolute', attack: 'PUT http://gw.test/github/repos/acme/app/pulls/7/merge HTTP/1.1\r\nAuthorization: Bearer TOKEN\r\n\r\n', status: 400, reason: 'missing_host', twin: COMMENT },
+  { id: 'L02-expect', attack: `${head('PUT', '/github/repos/acme/app/pulls/7/merge', 'Content-Type: application/json\r\nExpect: 200-ok\r\nContent-Length: 25\r\n')}{"merge_method":"squash"}`, status: 417, reason: 'expectation_failed', twin: COMMENT },
 ];
 
 test('attack catalogue H (framing, smuggling) under the fixture policy – refused before any upstream byte, recorded; twins forwarded', async (t: TestContext) => {
@@ -44,6 +50,16 @@ test('H06 – a 1 MB chunk extension on a streamed (no body rule) route: 400, an
   assert.equal(body.reason, 'malformed_request');
   assert.deepEqual(body.error, { type: 'claiim', code: 'malformed_request', message: body.message });
   assert.match(String(body.message), /^claiim: malformed_request: Node's strict HTTP parser refused/);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(h.received(), 0);
+});
+
+test('H12b – HTTP/1.0 with Transfer-Encoding alone: 400 and the connection is closed, so a pipelined request behind it is never read', async (t: TestContext) => {
+  const h = await startAttackHarness(t);
+  const r = await h.send(`${head('POST', COMMENTS, 'Content-Type: application/json\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n', '1.0')}c\r\n{"body":"x"}\r\n0\r\n\r\n${req('GET', READ)}`);
+  assert.equal(r.status, 400);
+  assert.equal(r.json?.reason, 'ambiguous_framing');
+  assert.equal(r.headers.connection, 'close');
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(h.received(), 0);
 });
