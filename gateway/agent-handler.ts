@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import type { Chron } from '../chron/index.js';
-import { parseBody, type BodyFacts, type HttpMethod, type PolicySet } from '../rules/index.js';
+import { parseBody, queryShadowsBody, type BodyFacts, type HttpMethod, type PolicySet } from '../rules/index.js';
 import type { Approvals } from './approvals/index.js';
 import { readBody, limitStream } from './body.js';
 import { canonicalHeaders, type HeaderFacts } from './canonical/headers.js';
@@ -194,6 +194,15 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       const parsed = parseBody(need, body, headers.contentType);
       if (!parsed.ok) return reject(c, parsed.reason === 'body_unsupported_media_type' || parsed.reason === 'body_unsupported_charset' ? 'body_unsupported_media_type' : 'body_invalid', who, parsed.reason);
       bodyFacts = parsed.body;
+      if (queryShadowsBody(bodyFacts, query)) return reject(c, 'query_shadows_body', who);
+    } else if (hasFormBody(headers)) {
+      // No rule reads this body, but a form body's `_method` would turn the POST into another method at
+      // Rails/Rack-style upstreams (CASES.md M02): read it (bounded), look, and forward exactly those bytes.
+      const read = await readBody(req, s.config.limits.maxBodyBytes);
+      if (!read.ok) return reject(c, read.reason, who);
+      body = read.bytes;
+      entry.body_sha256 = sha256(body);
+      if (formMethodOverride(body, headers.contentType ?? '')) return reject(c, 'method_override', who);
     }
     const sessionHeaders = rawHeaders(req.rawHeaders, APPROVAL_HEADER);
     if (sessionHeaders.length > 1) return reject(c, 'duplicate_header', who);
@@ -352,6 +361,27 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       policy_digest: s.policySet.digest, body_sha256: null, shadow: [], approval: null,
     };
   }
+}
+
+/** A form-encoded (or multipart form) body is on its way. */
+function hasFormBody(h: HeaderFacts): boolean {
+  if (h.contentLength === 0 || (h.contentLength === undefined && !h.chunked)) return false;
+  return /^\s*(?:application\/x-www-form-urlencoded|multipart\/form-data)\s*(?:;|$)/i.test(h.contentType ?? '');
+}
+
+/**
+ * True if a form body carries a `_method` field (also as `_method[…]`): a urlencoded key after `+` and
+ * percent-decoding, or a multipart part named so. Lenient on purpose: only looking, not parsing for rules.
+ */
+function formMethodOverride(body: Buffer, contentType: string): boolean {
+  const text = body.toString('latin1');
+  if (/^\s*multipart\//i.test(contentType)) return /content-disposition:[^\r\n]*;\s*name\s*=\s*"?_method(?:["\[;\s]|$)/im.test(text);
+  for (const piece of text.split('&')) {
+    const eq = piece.indexOf('=');
+    const key = (eq < 0 ? piece : piece.slice(0, eq)).replace(/\+/g, ' ').replace(/%([0-9a-f]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+    if (key === '_method' || key.startsWith('_method[')) return true;
+  }
+  return false;
 }
 
 function rawHeaders(raw: readonly string[], name: string): string[] {

@@ -53,6 +53,7 @@ export const REASONS = {
   body_unreadable: { status: 400, stage: 'facts', text: 'request body ended early or could not be read' },
   body_unsupported_media_type: { status: 415, stage: 'facts', text: 'a rule needs the body and its Content-Type (or charset) is not one this upstream\'s rules parse' },
   body_invalid: { status: 400, stage: 'facts', text: 'a rule needs the body and it does not parse strictly' },
+  query_shadows_body: { status: 400, stage: 'facts', text: 'a rule reads the body and a query parameter names one of its top-level fields' },
   // decide (403)
   aiorg_boundary: { status: 403, stage: 'decide', text: 'the upstream is outside the agent\'s aiorg; no rule can lift this' },
   no_matching_rule: { status: 403, stage: 'decide', text: 'no allow rule matched (default deny)' },
@@ -61,7 +62,7 @@ export const REASONS = {
   allowed_by_approval: { status: 200, stage: 'decide', text: 'an allow rule that requires approval matched inside an active approval session' },
   graphql_missing_query: { status: 400, stage: 'decide', text: 'a GraphQL request without a query document (and no known persisted query)' },
   graphql_mutation_via_get: { status: 405, stage: 'decide', text: 'a GraphQL mutation sent with GET' },
-  graphql_duplicate_parameter: { status: 400, stage: 'decide', text: 'query, operationName or variables given twice' },
+  graphql_duplicate_parameter: { status: 400, stage: 'decide', text: 'query, operationName, variables or extensions given twice, or in the URL of a request with a body' },
   graphql_invalid: { status: 400, stage: 'decide', text: 'the GraphQL document or request envelope does not parse' },
   graphql_operation_ambiguous: { status: 400, stage: 'decide', text: 'several operations and no operationName to choose one' },
   graphql_unknown_operation: { status: 400, stage: 'decide', text: 'operationName names no operation in the document' },

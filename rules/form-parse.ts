@@ -1,8 +1,8 @@
 /**
  * Strict application/x-www-form-urlencoded parsing with Stripe's bracket keys:
  * `metadata[order]=1`, `items[0][price]=p`, `expand[]=a&expand[]=b`. A key set twice, a key used
- * both as a value and as a container, malformed brackets or percent-escapes, invalid UTF-8 and a
- * `_method` override are refused. Values are strings (`str`); `[]` lists become arrays, every
+ * both as a value and as a container, an index not written as a plain decimal (`[00]`, `[+1]`, `[ 2]`),
+ * malformed brackets or percent-escapes, invalid UTF-8 and a `_method` override are refused. Values are strings (`str`); `[]` lists become arrays, every
  * other container an object (so `items[0]` and `items[*]` work on it).
  */
 import type { BodyValue } from './types.js';
@@ -15,6 +15,9 @@ const refuse = (reason: FormReject): never => { throw new Reject(reason); };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const KEY = /^([^[\]]+)((?:\[[^[\]]*\])*)$/;
+/** A bracket segment a lenient integer reader (Ruby's Integer(), say) reads as a number: signs, spaces, `_`, 0x/0b/0o. */
+const NUMERIC_LIKE = /^\s*[+-]?(?:\d[\d_]*|0[xob][0-9a-f_]+)\s*$/i;
+const CANONICAL_INDEX = /^(?:0|[1-9]\d*)$/;
 
 const utf8Encoder = new TextEncoder();
 
@@ -48,6 +51,9 @@ function insert(root: Map<string, Tree | string>, name: string, value: string): 
     const last = i === segs.length - 1;
     const nextIsAppend = segs[i + 1] === '';
     if (seg === '') return refuse('body_invalid_form'); // '[]' handled by the parent step; nothing may follow it
+    // `items[0]` and `items[00]` (or `[+0]`, `[ 0]`) are two keys here but one index to readers that turn
+    // numeric keys into integers: an index must be written one way only.
+    if (i > 0 && NUMERIC_LIKE.test(seg) && !CANONICAL_INDEX.test(seg)) return refuse('body_invalid_form');
     const existing = cur.get(seg);
     if (last) {
       if (existing !== undefined) return refuse(typeof existing === 'string' ? 'body_duplicate_key' : 'body_invalid_form');

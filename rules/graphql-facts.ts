@@ -134,6 +134,9 @@ export function graphqlFromJson(value: BodyValue): Result<GraphqlFacts> {
   });
 }
 
+/** The GraphQL-over-HTTP request parameters. */
+const GRAPHQL_PARAMS: ReadonlySet<string> = new Set(['query', 'operationName', 'variables', 'extensions']);
+
 /**
  * Resolve a GraphQL request sent in the query string (GET). Every parameter at most once;
  * `variables` and `extensions` are strict JSON. Only queries may be sent this way.
@@ -141,7 +144,7 @@ export function graphqlFromJson(value: BodyValue): Result<GraphqlFacts> {
 export function graphqlFromQuery(pairs: readonly (readonly [string, string])[]): Result<GraphqlFacts> {
   const seen = new Map<string, string>();
   for (const [k, v] of pairs) {
-    if (k !== 'query' && k !== 'operationName' && k !== 'variables' && k !== 'extensions') continue;
+    if (!GRAPHQL_PARAMS.has(k)) continue;
     if (seen.has(k)) return { reason: 'graphql_duplicate_parameter' };
     seen.set(k, v);
   }
@@ -167,6 +170,8 @@ export function resolveGraphqlFacts(facts: RequestFacts): Result<GraphqlFacts> {
   const read = facts.method === 'GET' || facts.method === 'HEAD';
   const fromBody = body?.graphql ?? (body?.value !== undefined ? graphqlFromJson(body.value) : undefined);
   if (fromBody === undefined) return read ? graphqlFromQuery(facts.query) : { reason: 'graphql_missing_query' };
+  // A request parameter in the URL as well as a body: servers that read the URL first would run another operation.
+  if (facts.query.some(([k]) => GRAPHQL_PARAMS.has(k))) return { reason: 'graphql_duplicate_parameter' };
   if (read && !('reason' in fromBody) && fromBody.operations.some((o) => o.type !== 'query')) return { reason: 'graphql_mutation_via_get' };
   return fromBody;
 }

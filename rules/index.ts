@@ -9,7 +9,7 @@ export type {
 } from './types.js';
 export { HTTP_METHODS, RULE_PROBLEM_CODES, DECISION_REASONS } from './types.js';
 export { compilePolicySet, type CompileResult } from './compile.js';
-export { parseBody, BODY_REJECT_REASONS, type BodyRejectReason } from './parse-body.js';
+export { parseBody, queryShadowsBody, BODY_REJECT_REASONS, type BodyRejectReason } from './parse-body.js';
 export { DIGEST_FORM } from './digest.js';
 export { runPolicyCase, runPolicyCases, policyCaseSchema, type PolicyCase, type PolicyCaseRequest, type PolicyCaseExpect, type PolicyCaseResult } from './policy-cases.js';
 export type { Explanation, RuleExplanation } from './explain.js';

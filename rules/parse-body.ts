@@ -28,7 +28,10 @@ function mediaType(contentType: string): { type: string; charset: string | undef
   let charset: string | undefined;
   for (const p of params) {
     const eq = p.indexOf('=');
-    if (eq > 0 && p.slice(0, eq).trim().toLowerCase() === 'charset') charset = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (eq > 0 && p.slice(0, eq).trim().toLowerCase() === 'charset') {
+      // Two charsets: which one the upstream reads is anybody's guess, so neither is accepted.
+      charset = charset === undefined ? p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase() : 'ambiguous';
+    }
   }
   return { type: type.toLowerCase(), charset };
 }
@@ -63,4 +66,19 @@ export function parseBody(kind: BodyKind, bytes: Uint8Array, contentType: string
   const g = graphqlFromJson(j.value);
   if ('reason' in g) return { ok: false, reason: g.reason };
   return { ok: true, body: { kind, value: j.value, graphql: g } };
+}
+
+/**
+ * True if a query parameter names a top-level field of the parsed body (by its root name: `ticket` for
+ * `ticket[comment][public]`). Servers that merge query and body parameters (Rails: the query wins) would
+ * act on a value no rule saw, so the gateway refuses such a request when a rule reads the body.
+ */
+export function queryShadowsBody(body: BodyFacts, query: readonly (readonly [string, string])[]): boolean {
+  const v = body.value;
+  if (v === undefined || v.t !== 'obj' || query.length === 0) return false;
+  for (const [k] of query) {
+    const bracket = k.indexOf('[');
+    if (v.v.has(bracket === -1 ? k : k.slice(0, bracket))) return true;
+  }
+  return false;
 }

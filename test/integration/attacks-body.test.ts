@@ -37,6 +37,14 @@ const BODY: AttackCase[] = [
   { id: 'B13b', attack: jsonReq('POST', REVIEWS, '{"event":" COMMENT"}'), status: 403, ...twinReview },
   { id: 'B13c', attack: jsonReq('POST', REVIEWS, '{"event":"COMMENT\\u200b"}'), status: 403, ...twinReview },
   { id: 'B13d', attack: jsonReq('POST', REVIEWS, '{"event":"approve"}'), status: 403, ...twinReview },
+  // A query parameter naming a body field the rule read: Rails merges the two and lets the query win.
+  { id: 'B14', attack: jsonReq('PUT', `${TICKET}?ticket[comment][public]=true&ticket[comment][body]=x`, '{"ticket":{"comment":{"body":"hi","public":false}}}'), status: 400, reason: 'query_shadows_body', twin: PRIVATE_NOTE },
+  { id: 'B14b', attack: jsonReq('PUT', `${TICKET}?ticket%5Bcomment%5D%5Bpublic%5D=true`, '{"ticket":{"comment":{"body":"hi","public":false}}}'), status: 400, reason: 'query_shadows_body', twin: PRIVATE_NOTE },
+  { id: 'B14c', attack: jsonReq('POST', `${REVIEWS}?event=APPROVE`, '{"event":"COMMENT"}'), status: 400, reason: 'query_shadows_body', ...twinReview },
+  // M02: a form body's _method, on a route where no rule reads the body (Rack's MethodOverride reads it).
+  { id: 'M02-form', attack: req('POST', '/github/repos/acme/app/issues/1/comments', 'Content-Type: application/x-www-form-urlencoded\r\n', '_method=PUT&body=x'), status: 400, reason: 'method_override', twin: req('POST', '/github/repos/acme/app/issues/1/comments', 'Content-Type: application/x-www-form-urlencoded\r\n', 'body=x') },
+  { id: 'M02-form-escaped', attack: req('POST', '/github/repos/acme/app/issues/1/comments', 'Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n', 'body=x&%5Fmethod=DELETE'), status: 400, reason: 'method_override', twin: ISSUE_COMMENT },
+  { id: 'M02-multipart', attack: req('POST', '/github/repos/acme/app/issues/1/comments', 'Content-Type: multipart/form-data; boundary=XX\r\n', '--XX\r\nContent-Disposition: form-data; name="_method"\r\n\r\nPUT\r\n--XX\r\nContent-Disposition: form-data; name="body"\r\n\r\nx\r\n--XX--\r\n'), status: 400, reason: 'method_override', twin: req('POST', '/github/repos/acme/app/issues/1/comments', 'Content-Type: multipart/form-data; boundary=XX\r\n', '--XX\r\nContent-Disposition: form-data; name="body"\r\n\r\nx\r\n--XX--\r\n') },
 ];
 
 const SAME_EFFECT: AttackCase[] = [

@@ -24,6 +24,12 @@ const CASES: AttackCase[] = [
   { id: 'G07', attack: jsonReq('POST', GQL, JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } })), status: 400, reason: 'body_invalid', ...twin },
   { id: 'G07b', attack: jsonReq('POST', GQL, body(Q, { extensions: { persistedQuery: { version: 1, sha256Hash: 'b'.repeat(64) } } })), status: 400, twin: jsonReq('POST', GQL, body(Q, { extensions: { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(Q).digest('hex') } } })) },
   ...['mergePullRequest', 'enablePullRequestAutoMerge', 'enqueuePullRequest', 'updateRef', 'updateRefs', 'deleteRef', 'createCommitOnBranch'].map((f): AttackCase => ({ id: `G10.${f}`, attack: jsonReq('POST', GQL, body(m(f, 'x: "1"'))), status: 403, rule: 'gql-no-merge', ...twin })),
+  // A POST's GraphQL parameters in the URL as well: servers that read the URL first (express-graphql style) would run those.
+  // (The body has `query` too: the general query-shadows-body refusal comes first.)
+  { id: 'G02c', attack: jsonReq('POST', `${GQL}?query=${encodeURIComponent(m('mergePullRequest', 'pullRequestId: "PR_1"'))}`, body(Q)), status: 400, reason: 'query_shadows_body', ...twin },
+  { id: 'G02d', attack: jsonReq('POST', `${GQL}?operationName=B`, body('query A { viewer { login } } mutation B { deleteRef(input: {refId: "R"}) { clientMutationId } }', { operationName: 'A' })), status: 400, reason: 'query_shadows_body', ...twin },
+  // Only in the URL: the GraphQL rule's own check.
+  { id: 'G02e', attack: jsonReq('POST', `${GQL}?variables=${encodeURIComponent('{"id":"PR_1"}')}`, body(Q)), status: 400, reason: 'graphql_duplicate_parameter', ...twin },
   { id: 'G11', attack: jsonReq('POST', GQL, body(m('addComment', 'subjectId: "I_other_repo", body: "x"'))), status: 403, reason: 'no_matching_rule', ...twin },
 ];
 

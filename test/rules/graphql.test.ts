@@ -82,6 +82,16 @@ test('graphql – GET with a query → allow; GET with a mutation or a duplicate
   assert.equal(emptyBody.ruleId, 'gql-queries');
 });
 
+test('graphql – a POST with a body may not carry query, operationName, variables or extensions in its URL too', () => {
+  const body = facts({ query: '{ viewer { login } }' });
+  const withUrl = (query: [string, string][]) => set.evaluate(req('POST', '/graphql', { body, query }));
+  for (const k of ['query', 'operationName', 'variables', 'extensions']) {
+    const d = withUrl([[k, k === 'query' ? 'mutation { deleteRef(input:{refId:"r"}) { clientMutationId } }' : 'x']]);
+    assert.deepEqual([d.effect, d.reason], ['deny', 'graphql_duplicate_parameter'], k);
+  }
+  assert.equal(withUrl([['per_page', '5']]).ruleId, 'gql-queries', 'other URL parameters are no GraphQL request parameter');
+});
+
 test('graphql – persisted query: hash only (CASES G07) → unknown; hash ≠ sha256(query) → mismatch; matching → resolved', () => {
   const q = '{ viewer { login } }';
   const h = createHash('sha256').update(q).digest('hex');

@@ -76,6 +76,32 @@ test('parseBody form – malformed brackets, escapes, structure clash, _method, 
   assert.equal(reason('form', 'a=%FF'), 'body_invalid_utf8');
 });
 
+test('parseBody form – an index not written as a plain decimal is refused: items[00] would alias items[0]', () => {
+  assert.equal(reason('form', 'items[0][price]=price_basic&items[00][price]=price_enterprise'), 'body_invalid_form');
+  for (const seg of ['00', '01', '+0', '-1', ' 0', '0 ', '1_0', '0x0', '%2B0', '%200']) assert.equal(reason('form', `items[${seg}][price]=p`), 'body_invalid_form', seg);
+  for (const seg of ['0', '1', '10', '2fa', 'x1', 'price']) assert.equal(reason('form', `items[${seg}][price]=p`), undefined, seg);
+  assert.equal(reason('form', '007=x'), undefined, 'a top-level name is a name, not an index');
+});
+
+test('parseBody – two charset parameters → body_unsupported_charset, whichever comes first', () => {
+  assert.equal(reason('json', '{}', 'application/json; charset=utf-16le; charset=utf-8'), 'body_unsupported_charset');
+  assert.equal(reason('json', '{}', 'application/json; charset=utf-8; charset=utf-8'), 'body_unsupported_charset');
+  assert.equal(reason('form', 'a=1', 'application/x-www-form-urlencoded; charset=utf-8; Charset=latin1'), 'body_unsupported_charset');
+});
+
+test('queryShadowsBody – a query parameter whose root name is a top-level body field', async () => {
+  const { queryShadowsBody } = await import('../../rules/index.js');
+  const body = parseBody('json', enc('{"ticket":{"comment":{"public":false}}}'), JSON_CT);
+  assert.ok(body.ok);
+  if (!body.ok) return;
+  assert.equal(queryShadowsBody(body.body, [['ticket[comment][public]', 'true']]), true);
+  assert.equal(queryShadowsBody(body.body, [['ticket', 'x']]), true);
+  assert.equal(queryShadowsBody(body.body, [['per_page', '5'], ['tickets', 'x']]), false);
+  assert.equal(queryShadowsBody(body.body, []), false);
+  const empty = parseBody('json', enc(''), JSON_CT);
+  assert.ok(empty.ok && !queryShadowsBody(empty.body, [['ticket', 'x']]), 'an empty body has no field to shadow');
+});
+
 test('parseBody form – plus is space, percent-escapes decoded once, nested brackets → tree', () => {
   const r = parseBody('form', enc('description=a+b%2Bc&items[0][price]=p1&flag&&metadata[k%25]=%25'), FORM_CT);
   assert.ok(r.ok);
