@@ -10,6 +10,7 @@ export type {
 export { HTTP_METHODS, RULE_PROBLEM_CODES, DECISION_REASONS } from './types.js';
 export { compilePolicySet, type CompileResult } from './compile.js';
 export { parseBody, queryShadowsBody, BODY_REJECT_REASONS, type BodyRejectReason } from './parse-body.js';
+export { parseJson } from './json-parse.js';
 export { DIGEST_FORM } from './digest.js';
 export { runPolicyCase, runPolicyCases, policyCaseSchema, type PolicyCase, type PolicyCaseRequest, type PolicyCaseExpect, type PolicyCaseResult } from './policy-cases.js';
 export type { Explanation, RuleExplanation } from './explain.js';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sign } from 'node:crypto';
 import { test } from 'node:test';
 import { createAuthenticator } from '../../gateway/identity/index.js';
 import { AGENTS, AUDIENCE, ISSUER, NOW_S, claims, clock, edIssuer } from './identity-fixtures.js';
@@ -68,6 +69,21 @@ test('authenticate – non-numeric exp ("9999999999" string) or non-string sub �
   assert.equal(await reasonOf(iss.token(claims({ exp: '9999999999' }))), 'invalid_token');
   assert.equal(await reasonOf(iss.token(claims({ sub: 42 }))), 'invalid_token');
   assert.equal(await reasonOf(iss.token(claims({ sub: '' }))), 'invalid_token');
+});
+
+test('authenticate – a claim or header member given twice, or an exp that parses as Infinity → invalid_token', async (t) => {
+  const { iss, reasonOf } = await setup(t);
+  const signRaw = (header: string, payload: string): string => {
+    const input = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+    return `${input}.${sign(null, Buffer.from(input), iss.privateKey).toString('base64url')}`;
+  };
+  const h = '{"alg":"EdDSA","typ":"JWT","kid":"k1"}';
+  const body = (extra: string, exp = String(NOW_S + 600)) => `{"iss":"${ISSUER}","aud":"${AUDIENCE}",${extra}"iat":${NOW_S},"exp":${exp},"jti":"j-1","skill":"code-review@1.4.2"}`;
+  assert.equal(await reasonOf(signRaw(h, body('"sub":"code-review",'))), 'ok', 'the same token written once is fine');
+  assert.equal(await reasonOf(signRaw(h, body('"sub":"someone-else","sub":"code-review",'))), 'invalid_token');
+  assert.equal(await reasonOf(signRaw(h, `{"iss":"https://other.idp",${body('"sub":"code-review",').slice(1)}`)), 'invalid_token');
+  assert.equal(await reasonOf(signRaw('{"alg":"EdDSA","alg":"EdDSA","kid":"k1"}', body('"sub":"code-review",'))), 'invalid_token');
+  assert.equal(await reasonOf(signRaw(h, body('"sub":"code-review",', '1e400'))), 'invalid_token');
 });
 
 test('authenticate – typ other than JWT / at+jwt (e.g. dpop+jwt, ID token profile) → invalid_token', async (t) => {
