@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { openChron, type AppendOptions, type AppendResult, type Chron } from '../chron/index.js';
 import type { PolicySet } from '../rules/index.js';
 import { createAdminHandler } from './admin-handler.js';
-import { createApprovals } from './approvals/index.js';
+import { approvableRules, createApprovals } from './approvals/index.js';
 import { createAgentHandler, type PolicyState } from './agent-handler.js';
 import { createClientErrorHandler } from './client-error.js';
 import type { GatewayConfig } from './config/types.js';
@@ -72,8 +72,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
   const router = new Router(config.upstreams);
   const approvals = config.approvals ? await createApprovals({
     config: config.approvals, chron, agents: () => state.config.agents, now,
-    rulesRequiringApproval: (agent) => new Set(state.config.policies.filter((p) => p.agents.includes(agent))
-      .flatMap((p) => p.rules.filter((r) => r.requires === 'approval' && r.effect === 'allow').map((r) => r.id))),
+    rulesRequiringApproval: (agent) => approvableRules(state.config.policies, agent),
   }) : undefined;
   const gauge = approvals ? setInterval(() => metrics.setActiveApprovalSessions(approvals.activeCount(now())), 5_000) : undefined;
   gauge?.unref();

@@ -19,7 +19,7 @@ export interface RuleExplanation {
   readonly methodMatched: boolean;
   /** Labels of the conditions that did not hold (`json.ticket.comment.public`, `graphql`, `skill`). */
   readonly failed: readonly string[];
-  /** For a rule with `requires: approval`: whether `approvedRuleIds` covers it. */
+  /** For a rule with `requires: approval`: whether `approvedRuleIds` covers it on this upstream. */
   readonly approved?: boolean;
   readonly matched: boolean;
 }
@@ -56,7 +56,7 @@ export function explainBucket(bucket: Bucket | undefined, facts: RequestFacts, d
       .filter((c) => (c.label === 'graphql' && graphqlRefused !== undefined) || !c.holds(ctx, rule.effect))
       .map((c) => c.label);
     const methodMatched = rule.methods.includes(facts.method);
-    const approved = rule.approval ? facts.approvedRuleIds?.has(rule.id) === true : undefined;
+    const approved = rule.approval ? facts.approvedRuleIds?.get(facts.upstream)?.has(rule.id) === true : undefined;
     return {
       ruleId: rule.id, effect: rule.effect, mode: rule.shadow ? 'shadow' : 'enforce', template: rule.template.source, params,
       methodMatched, failed, ...(approved === undefined ? {} : { approved }),

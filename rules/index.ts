@@ -5,7 +5,7 @@
 export type {
   Effect, HttpMethod, Scalar, TestSpec, TestObjectSpec, GraphqlFieldSpec, GraphqlSpec, SkillSpec, MatchSpec, RuleSpec,
   PolicySpec, UpstreamRulesOptions, CompileProblem, RuleProblemCode, BodyKind, BodyValue, BodyFacts, GraphqlOperationType,
-  GraphqlRootField, GraphqlOperation, GraphqlFacts, RequestFacts, DecisionReason, Decision, PolicySet,
+  GraphqlRootField, GraphqlOperation, GraphqlFacts, RequestFacts, ApprovedRules, DecisionReason, Decision, PolicySet,
 } from './types.js';
 export { HTTP_METHODS, RULE_PROBLEM_CODES, DECISION_REASONS } from './types.js';
 export { compilePolicySet, type CompileResult } from './compile.js';

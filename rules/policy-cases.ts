@@ -21,7 +21,7 @@ export interface PolicyCaseRequest {
   /** A GraphQL request object or batch, sent as JSON. */
   graphql?: unknown;
   skill?: { name: string; version: string };
-  /** Rule ids an approval session covers. */
+  /** Ids of the case's upstream's rules an approval session covers. */
   approved?: readonly string[];
 }
 
@@ -77,7 +77,7 @@ export function runPolicyCase(set: PolicySet, c: PolicyCase, index = 0): PolicyC
   const failures: string[] = [];
   const facts: RequestFacts = {
     agent: c.agent, upstream: c.upstream, method: r.method, path: r.path, query: r.query ?? [], headers: r.headers ?? {},
-    ...(r.skill ? { skill: r.skill } : {}), ...(r.approved ? { approvedRuleIds: new Set(r.approved) } : {}),
+    ...(r.skill ? { skill: r.skill } : {}), ...(r.approved ? { approvedRuleIds: new Map([[c.upstream, new Set(r.approved)]]) } : {}),
   };
   const need = set.bodyNeed(c.agent, c.upstream, r.method, r.path);
   if (need !== undefined) {

@@ -82,6 +82,8 @@ export class CompiledPolicySet implements PolicySet {
       graphql = g;
     }
     const ctx = makeContext(facts, graphql);
+    // Approval is per (upstream, rule id): only what the session approved for this upstream is lifted.
+    const approvedHere = facts.approvedRuleIds?.get(facts.upstream);
     const shadow: { ruleId: string; effect: Effect }[] = [];
     let firstDeny: TrieMatch<CompiledRule> | undefined;
     let firstAllow: TrieMatch<CompiledRule> | undefined;
@@ -90,7 +92,7 @@ export class CompiledPolicySet implements PolicySet {
     for (const m of candidates) {
       const r = m.value;
       if (!r.conditions.every((c) => c.holds(ctx, r.effect))) continue;
-      const approved = !r.approval || facts.approvedRuleIds?.has(r.id) === true;
+      const approved = !r.approval || approvedHere?.has(r.id) === true;
       if (r.shadow) { if (approved) shadow.push({ ruleId: r.id, effect: r.effect }); continue; }
       if (r.effect === 'deny') firstDeny ??= m;
       else if (!r.approval) firstAllow ??= m;

@@ -72,7 +72,7 @@ export interface RuleSpec {
   match: MatchSpec;
   /** Default `enforce`. A shadow rule is evaluated and reported but never changes the outcome. */
   mode?: 'enforce' | 'shadow';
-  /** An allow rule that matches only when `facts.approvedRuleIds` holds its id. */
+  /** An allow rule that matches only when `facts.approvedRuleIds` holds its id under its upstream. */
   requires?: 'approval';
 }
 
@@ -149,8 +149,16 @@ export interface RequestFacts {
   skill?: { name: string; version: string };
   /** Present only when `bodyNeed` said so and the body parsed. */
   body?: BodyFacts;
-  approvedRuleIds?: ReadonlySet<string>;
+  /** The rules an approval session lifts `requires: approval` for; only `approvedRuleIds.get(upstream)` counts here. */
+  approvedRuleIds?: ApprovedRules;
 }
+
+/**
+ * Rules whose `requires: approval` is lifted, as upstream name → ids of that upstream's rules. Keyed by
+ * upstream because a rule id is unique only per (agent, upstream) (ERR_RULE_DUPLICATE_ID): an id alone
+ * does not name one rule, and approving `prod-change` of one upstream must not unlock `prod-change` of another.
+ */
+export type ApprovedRules = ReadonlyMap<string, ReadonlySet<string>>;
 
 /** Stable reason strings of a decision (docs/rules.md "Decisions"). */
 export const DECISION_REASONS = Object.freeze([

@@ -14,7 +14,7 @@ const validateRequest = ajv.compile({
   type: 'object', additionalProperties: false, required: ['agent', 'scope', 'reason'],
   properties: {
     agent: { type: 'string', minLength: 1, maxLength: 128 },
-    scope: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', minLength: 1, maxLength: 128 } },
+    scope: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', minLength: 1, maxLength: 200 } },
     reason: { type: 'string', minLength: 1, maxLength: 2000 },
     change_ref: { type: 'string', minLength: 1, maxLength: 200 },
     ttl_s: { type: 'integer', minimum: 1 },
@@ -31,7 +31,8 @@ type Handler = (who: AdminPrincipal, body: unknown, res: ServerResponse) => Prom
  * Bodies are JSON objects (≤ 16 KiB, unknown keys refused). Answers `{session}` / `{sessions}`, or
  * `{error: {code, message}}` with the status of APPROVAL_ERROR_STATUS.
  *
- * - `POST /approvals` `{agent, scope: [rule ids], reason, change_ref?, ttl_s?, max_uses?}` → 201
+ * - `POST /approvals` `{agent, scope: ["upstream/rule-id" | "rule-id"], reason, change_ref?, ttl_s?, max_uses?}` → 201;
+ *   a bare rule id must be approval-requiring on one upstream of the agent only, and is answered (and recorded) resolved
  * - `GET  /approvals[?agent=&state=]` → 200, sessions of the caller's aiorgs
  * - `GET  /approvals/{id}` → 200, with every step and its Chron index
  * - `POST /approvals/{id}/approve|reject|revoke` `{note?}` → 200

@@ -17,7 +17,7 @@ export const APPROVALS_HELP: Record<string, string> = {
   '': `Usage: claiim approvals <request|approve|reject|revoke|list|show> [options]
 
 Two-person approval sessions (docs/approvals.md), through the gateway's admin API.
-  request   open a session for one agent: --agent, --scope, --reason [--change-ref] [--ttl] [--max-uses]
+  request   open a session for one agent: --agent, --scope UPSTREAM/RULE, --reason [--change-ref] [--ttl] [--max-uses]
   approve   approve a session (an admin of the agent's aiorg, not the requester; two distinct admins activate it)
   reject    reject a pending session (one reject ends it)
   revoke    end a pending or active session now
@@ -27,11 +27,13 @@ Two-person approval sessions (docs/approvals.md), through the gateway's admin AP
 Run "claiim approvals <subcommand> --help" for its options.
 Exit codes: 0 ok, 1 the gateway refused or could not be reached, 2 bad usage.
 `,
-  request: `Usage: claiim approvals request --agent AGENT --scope RULE[,RULE…] --reason TEXT [--change-ref REF] [--ttl 2h] [--max-uses N]
+  request: `Usage: claiim approvals request --agent AGENT --scope UPSTREAM/RULE[,UPSTREAM/RULE…] --reason TEXT [--change-ref REF] [--ttl 2h] [--max-uses N]
 
-Opens a pending session. --scope names rule ids marked "requires: approval" for the agent (repeatable
-or comma-separated). --ttl is how long the session lives from now (s, m or h suffix; capped by the
-gateway's approvals.max_ttl_s). Prints the session id the agent sends as x-claiim-approval-session.
+Opens a pending session. --scope names rules marked "requires: approval" for the agent, each as
+UPSTREAM/RULE (repeatable or comma-separated); a bare RULE is accepted when only one upstream of the
+agent has it, and is recorded as UPSTREAM/RULE. --ttl is how long the session lives from now (s, m or
+h suffix; capped by the gateway's approvals.max_ttl_s). Prints the session id the agent sends as
+x-claiim-approval-session.
 
 ${COMMON}`,
   approve: `Usage: claiim approvals approve SESSION_ID [--note TEXT]\n\nCounts your approval; the second distinct admin activates the session.\n\n${COMMON}`,

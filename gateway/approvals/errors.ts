@@ -8,6 +8,8 @@
 export const APPROVAL_ERROR_STATUS = {
   /** Bad command input: unknown field, wrong type, ttl or max_uses out of range, unknown agent, scope not approvable. */
   ERR_APPROVAL_INVALID: 400,
+  /** A bare rule id in "scope" requires approval on more than one upstream of the agent: name it as "upstream/rule-id". */
+  ERR_APPROVAL_SCOPE_AMBIGUOUS: 400,
   /** No or an unusable admin token. */
   ERR_APPROVAL_UNAUTHENTICATED: 401,
   /** The caller may not do this: not an admin of the agent's aiorg, or an operator approving / rejecting. */

@@ -10,6 +10,7 @@ import { createAdminTokenVerifier } from '../identity/index.js';
 import { approvalAdminRoutes } from './admin-routes.js';
 import type { ApprovalsConfig } from './config.js';
 import type { AdminPrincipal } from '../identity/index.js';
+import type { ApprovableRules } from './scope.js';
 import { SessionStore, type ApprovalAgent, type GrantRefusal, type SessionGrant, type SessionRequest } from './service.js';
 import { sessionView, type SessionView } from './sessions.js';
 
@@ -18,6 +19,7 @@ export { ApprovalError, APPROVAL_ERROR_STATUS, isApprovalError, type ApprovalErr
 export { approvalsCommand, APPROVALS_HELP } from './cli.js';
 export { APPROVAL_SESSION_HEADER } from './admin-routes.js';
 export type { ApprovalAgent, SessionGrant, GrantRefusal, SessionRequest } from './service.js';
+export { approvableRules, type ApprovableRules, type ApprovalPolicy } from './scope.js';
 export type { ApprovalEntry, ApprovalEvent, SessionState, SessionView } from './sessions.js';
 
 /** The approvals module as the gateway sees it. */
@@ -70,13 +72,15 @@ const SWEEP_MAX_MS = 60_000;
  * `expired` for sessions that ran out while the gateway was down, and arms the expiry timer.
  * Preconditions: `config` came from approvalsConfigFromRaw; `chron` is writable and stays open until
  * after close(); `agents` are the configured agents (id, aiorg, anchor), or a function returning the
- * current ones (read at every session request, so a policy reload applies at once).
+ * current ones (read at every session request, so a policy reload applies at once);
+ * `rulesRequiringApproval` gives an agent's approval-requiring rules by upstream (approvableRules), read
+ * at every session request and, at start, to resolve the bare rule ids of older Chron entries.
  */
 export async function createApprovals(opts: {
   config: ApprovalsConfig;
   chron: Chron;
   agents: readonly ApprovalAgent[] | (() => readonly ApprovalAgent[]);
-  rulesRequiringApproval: (agent: string) => ReadonlySet<string>;
+  rulesRequiringApproval: (agent: string) => ApprovableRules;
   now: () => number;
 }): Promise<Approvals> {
   const verifier = createAdminTokenVerifier(opts.config.admins);

@@ -3,15 +3,21 @@ import type { Chron } from '../../chron/index.js';
 import type { AdminPrincipal } from '../identity/index.js';
 import type { ApprovalsConfig } from './config.js';
 import { ApprovalError } from './errors.js';
+import type { ApprovedRules } from '../../rules/index.js';
+import { qualifyLegacyScope, resolveScope, type ApprovableRules } from './scope.js';
 import { applyEntry, visibleState, type ApprovalEntry, type ApprovalEvent, type Session, type SessionState } from './sessions.js';
 
-/** What the decision path gets for a request that named an active session covering it. */
-export interface SessionGrant { readonly sessionId: string; readonly approvers: readonly [string, string]; readonly ruleIds: ReadonlySet<string> }
+/**
+ * What the decision path gets for a request that named a usable session. `ruleIds` is the session's scope
+ * as upstream → rule ids (RequestFacts.approvedRuleIds): it lifts `requires: approval` only for those rules
+ * of those upstreams, never for a rule of the same id on another upstream.
+ */
+export interface SessionGrant { readonly sessionId: string; readonly approvers: readonly [string, string]; readonly ruleIds: ApprovedRules }
 
 /** Why a named session does not help this request (stable reasons, each a 403 DENY). */
 export type GrantRefusal = 'approval_session_unknown' | 'approval_session_inactive' | 'approval_session_expired' | 'approval_session_exhausted' | 'approval_session_other_agent';
 
-/** The input of `request` (already shape-checked by the admin routes). */
+/** The input of `request` (already shape-checked by the admin routes). `scope` entries: `upstream/rule-id`, or a rule id used on one upstream only. */
 export interface SessionRequest { readonly agent: string; readonly scope: readonly string[]; readonly reason: string; readonly changeRef?: string; readonly ttlS?: number; readonly maxUses?: number }
 
 /** An agent as approvals need it: who it is, the aiorg whose admins may open and approve its sessions, its anchor. */
@@ -26,8 +32,8 @@ export interface SessionStoreOptions {
    * so a reload that adds an agent or moves it to another aiorg applies to the next request at once).
    */
   readonly agents: readonly ApprovalAgent[] | (() => readonly ApprovalAgent[]);
-  /** Rule ids marked `requires: approval` in the agent's policies (the only ids a scope may name). */
-  readonly rulesRequiringApproval: (agent: string) => ReadonlySet<string>;
+  /** The allow rules marked `requires: approval` in the agent's policies, by upstream (the only rules a scope may name). */
+  readonly rulesRequiringApproval: (agent: string) => ApprovableRules;
   readonly now: () => number;
 }
 
@@ -63,7 +69,10 @@ export class SessionStore {
       if (index === undefined) return this.#seq;
       const stored = this.#o.chron.entry(index);
       if (stored === undefined) return this.#seq;
-      applyEntry(this.#sessions, JSON.parse(stored.data.toString('utf8')) as ApprovalEntry, index);
+      let e = JSON.parse(stored.data.toString('utf8')) as ApprovalEntry;
+      // An older `requested` entry names bare rule ids: resolve them to their upstream (ambiguous ones unlock nothing).
+      if (e.event === 'requested' && e.scope?.some((x) => !x.includes('/')) === true) e = { ...e, scope: qualifyLegacyScope(e.scope, this.#o.rulesRequiringApproval(e.agent)) };
+      applyEntry(this.#sessions, e, index);
       this.#seq++;
     }
   }
@@ -86,7 +95,7 @@ export class SessionStore {
     if (s.agent !== agent) return { ok: false, reason: 'approval_session_other_agent' };
     const refusal = refusalAt(s, nowMs);
     if (refusal !== undefined) return { ok: false, reason: refusal };
-    return { ok: true, grant: { sessionId: s.id, approvers: [s.approvers[0] as string, s.approvers[1] as string], ruleIds: s.scopeSet } };
+    return { ok: true, grant: { sessionId: s.id, approvers: [s.approvers[0] as string, s.approvers[1] as string], ruleIds: s.rules } };
   }
 
   /** Sessions usable at `nowMs` (active, not expired, uses left). */
@@ -96,15 +105,16 @@ export class SessionStore {
     return n;
   }
 
-  /** Opens a session for `r.agent`. Rejects ERR_APPROVAL_INVALID / FORBIDDEN / UNRECORDED. */
+  /**
+   * Opens a session for `r.agent`, its scope recorded resolved to `upstream/rule-id` (scope.ts).
+   * Rejects ERR_APPROVAL_INVALID / SCOPE_AMBIGUOUS / FORBIDDEN / UNRECORDED.
+   */
   request(who: AdminPrincipal, r: SessionRequest): Promise<Session> {
     return this.#step(async () => {
       const agent = this.#agents().find((a) => a.id === r.agent);
       if (agent === undefined) throw new ApprovalError('ERR_APPROVAL_INVALID', `"agent": "${r.agent}" is not a registered agent`);
       if (!who.aiorgs.includes(agent.aiorg)) throw new ApprovalError('ERR_APPROVAL_FORBIDDEN', `the caller does not act for aiorg "${agent.aiorg}" of agent "${agent.id}"`);
-      const approvable = this.#o.rulesRequiringApproval(agent.id);
-      const outside = r.scope.filter((id) => !approvable.has(id));
-      if (r.scope.length === 0 || outside.length > 0) throw new ApprovalError('ERR_APPROVAL_INVALID', `"scope" must name rules of agent "${agent.id}" marked requires: approval; not such a rule: ${outside.join(', ') || '(empty scope)'}`);
+      const scope = resolveScope(agent.id, r.scope, this.#o.rulesRequiringApproval(agent.id));
       const { maxTtlS, defaultTtlS, maxUses: capUses } = this.#o.config;
       const ttlS = r.ttlS ?? defaultTtlS;
       if (!Number.isSafeInteger(ttlS) || ttlS < 1 || ttlS > maxTtlS) throw new ApprovalError('ERR_APPROVAL_INVALID', `"ttl_s" must be an integer from 1 to ${maxTtlS}`);
@@ -113,7 +123,7 @@ export class SessionStore {
       const nowMs = this.#o.now();
       const id = randomUUID();
       await this.#append('requested', { id, agent: agent.id, aiorg: agent.aiorg, anchor: agent.anchor ?? null }, who, {
-        scope: [...new Set(r.scope)], reason: r.reason, change_ref: r.changeRef ?? null, expires_at: new Date(nowMs + ttlS * 1000).toISOString(), max_uses: maxUses,
+        scope, reason: r.reason, change_ref: r.changeRef ?? null, expires_at: new Date(nowMs + ttlS * 1000).toISOString(), max_uses: maxUses,
       });
       return this.#sessions.get(id) as Session;
     });

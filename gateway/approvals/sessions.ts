@@ -3,6 +3,8 @@
  * that folds those entries into in-memory session state. The same reducer runs for live steps and for
  * the replay at start, so a restarted gateway holds exactly the state its Chron log proves.
  */
+import type { ApprovedRules } from '../../rules/index.js';
+import { approvedRulesOf } from './scope.js';
 
 /** Lifecycle steps, each one Chron entry (issue 6 item 4). */
 export type ApprovalEvent = 'requested' | 'approved' | 'rejected' | 'activated' | 'used' | 'expired' | 'revoked';
@@ -29,7 +31,10 @@ export interface ApprovalEntry {
   readonly anchor: string | null;
   readonly actor: string | null;
   readonly actor_role: ActorRole;
-  /** requested / activated: the rule ids the session covers. */
+  /**
+   * requested / activated: the rules the session covers, each `upstream/rule-id` (scope.ts). Entries
+   * written before scopes named the upstream hold bare rule ids; the replay resolves them (qualifyLegacyScope).
+   */
   readonly scope?: readonly string[];
   /** requested: why (free text), and the change-order reference when given. */
   readonly reason?: string;
@@ -57,8 +62,10 @@ export interface Session {
   readonly anchor: string | null;
   readonly requester: string;
   readonly requesterRole: ActorRole;
+  /** The covered rules, each `upstream/rule-id`, as recorded (and shown to approvers). */
   readonly scope: readonly string[];
-  readonly scopeSet: ReadonlySet<string>;
+  /** The same rules as the decision path reads them: upstream → rule ids. */
+  readonly rules: ApprovedRules;
   readonly reason: string;
   readonly changeRef: string | null;
   readonly requestedAtMs: number;
@@ -84,7 +91,7 @@ export function applyEntry(sessions: Map<string, Session>, e: ApprovalEntry, chr
     sessions.set(e.session_id, {
       id: e.session_id, agent: e.agent, aiorg: e.aiorg, anchor: e.anchor,
       requester: e.actor ?? '', requesterRole: e.actor_role,
-      scope, scopeSet: new Set(scope), reason: e.reason ?? '', changeRef: e.change_ref ?? null,
+      scope, rules: approvedRulesOf(scope), reason: e.reason ?? '', changeRef: e.change_ref ?? null,
       requestedAtMs: Date.parse(e.time), expiresAtMs: Date.parse(e.expires_at ?? e.time), maxUses: e.max_uses ?? null,
       approvers: [], state: 'pending', uses: 0, endedBy: null, steps: [step],
     });

@@ -33,13 +33,13 @@ export const DEMO_ADMINS = [
 
 /**
  * The two-person approval walk-through, as shell lines to paste in order: the operator asks for a session
- * covering `tf-apply-run` for privileged-infra (the session id goes into $SID), two admins approve it on
+ * covering `terraform/tf-apply-run` (rule tf-apply-run of upstream terraform) for privileged-infra (the session id goes into $SID), two admins approve it on
  * the admin listener, then the agent's apply — denied without a session in the calls above — is allowed
  * with `x-claiim-approval-session: $SID`. `adminTokens` are in DEMO_ADMINS order. Also run by the demo test.
  */
 export function demoApprovalScript(agentUrl: string, adminUrl: string, agentToken: string, adminTokens: readonly string[], caFile?: string): string[] {
   const json = (token: string, body: string): string => `curl -sS -X POST -H 'Authorization: Bearer ${token}' -H 'Content-Type: application/json' -d '${body}'`;
-  const ask = JSON.stringify({ agent: 'privileged-infra', scope: ['tf-apply-run'], reason: 'CHG-1234: apply the reviewed plan of run-1', ttl_s: 3600, max_uses: 1 });
+  const ask = JSON.stringify({ agent: 'privileged-infra', scope: ['terraform/tf-apply-run'], reason: 'CHG-1234: apply the reviewed plan of run-1', ttl_s: 3600, max_uses: 1 });
   const sessionId = 'node -e \'let s="";process.stdin.on("data",(d)=>{s+=d}).on("end",()=>process.stdout.write(JSON.parse(s).session.session_id))\'';
   return [
     `SID=$(${json(adminTokens[0] ?? '', ask)} '${adminUrl}/approvals' | ${sessionId}); echo "session $SID"`,

@@ -96,7 +96,7 @@ export async function runDemo(opts: { dataDir: string; port: number; adminPort: 
   const adminTokens = await Promise.all(DEMO_ADMINS.map((a) => mintDevAdminToken({
     keyFile: adminKey.privateJwkFile, sub: a.sub, issuer: DEMO_ADMIN_ISSUER, audience: DEMO_ADMIN_AUDIENCE, role: a.role, aiorgs: ['engineering'], ttlS: 8 * 3600,
   })));
-  out.write(`## Two-person approval (docs/approvals.md): ${DEMO_ADMINS[0].sub} asks for a session covering tf-apply-run, ${DEMO_ADMINS[1].sub} and ${DEMO_ADMINS[2].sub} approve it,\n`);
+  out.write(`## Two-person approval (docs/approvals.md): ${DEMO_ADMINS[0].sub} asks for a session covering terraform/tf-apply-run, ${DEMO_ADMINS[1].sub} and ${DEMO_ADMINS[2].sub} approve it,\n`);
   out.write('## then the apply denied above is allowed inside the session (once: max_uses 1). Paste these lines in order, in one shell:\n');
   out.write(`${demoApprovalScript(gw.agentUrl, gw.adminUrl, tokens['privileged-infra'] ?? '', adminTokens, caFile).join('\n')}\n\n`);
   out.write(`# Then read the record: node dist/gateway/bin.js chron show --db ${loaded.config.chron.dbPath}\n\n`);

@@ -52,7 +52,7 @@ export function explainRequest(config: GatewayConfig, policySet: PolicySet, inpu
   const facts: RequestFacts = {
     agent: agent.id, upstream: upstream.name, method: m.method, path, query, headers: headers.facts.headers,
     ...(input.skill ? { skill: input.skill } : {}),
-    ...(input.approved.length > 0 ? { approvedRuleIds: new Set(input.approved) } : {}),
+    ...(input.approved.length > 0 ? { approvedRuleIds: new Map([[upstream.name, new Set(input.approved)]]) } : {}),
   };
   const need = policySet.bodyNeed(agent.id, upstream.name, m.method, path);
   if (need === undefined) return { ok: true, upstream, facts };

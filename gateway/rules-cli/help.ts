@@ -73,7 +73,7 @@ Options:
   --body FILE         the request body; its content-type is --header content-type or else the one
                       the rules need (application/json or application/x-www-form-urlencoded)
   --skill NAME@VER    the JWT "skill" claim
-  --approved RULE     a rule id an approval session covers (repeatable)
+  --approved RULE     a rule id of the URL's upstream an approval session covers (repeatable)
   --json              print one JSON document {request, decision, rules, …}
   --help              show this help
 

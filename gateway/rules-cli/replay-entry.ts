@@ -88,7 +88,7 @@ export function replayEntry(c: ReplayCandidate, entry: RecordedDecision): Replay
     }
   }
   if (reads.size > 0) return { kind: 'not_replayable', reads: [...reads] };
-  const d = c.policySet.evaluate(approved.size > 0 ? { ...facts, approvedRuleIds: approved } : facts);
+  const d = c.policySet.evaluate(approved.size > 0 ? { ...facts, approvedRuleIds: new Map([[upstreamName, approved]]) } : facts);
   return decided(d.effect, d.ruleId, d.reason);
 }
 

@@ -42,7 +42,11 @@ test('approvals admin API – request, two approvals, show with Chron indexes, l
   const act = await call('POST', `/approvals/${id}/approve`, WHO.bob, { note: 'checked the plan' });
   assert.equal(act.status, 200);
   assert.equal(act.body.session?.state, 'active');
+  assert.deepEqual(created.body.session?.scope, ['terraform/tf-apply'], 'the bare id is answered resolved to its upstream');
   const shown = await call('GET', `/approvals/${id}`, WHO.carol);
+  assert.deepEqual(shown.body.session?.scope, ['terraform/tf-apply']);
+  const ambiguous = await call('POST', '/approvals', WHO.oscar, { ...REQ, scope: ['break-glass'] });
+  assert.deepEqual([ambiguous.status, ambiguous.body.error?.code], [400, 'ERR_APPROVAL_SCOPE_AMBIGUOUS']);
   assert.deepEqual((shown.body.session?.steps as { event: string }[]).map((s) => s.event), ['requested', 'approved', 'approved', 'activated']);
   assert.deepEqual((await call('GET', '/approvals?state=active', WHO.alice)).body.sessions?.map((s) => s.session_id), [id]);
   assert.deepEqual((await call('GET', '/approvals?state=pending', WHO.alice)).body.sessions, []);

@@ -38,8 +38,9 @@ test('claiim approvals – request, approve twice, show and list through the adm
   const show = await run(['show', id, '--admin', admin, '--token-file', tokenFile(WHO.carol)]);
   assert.match(show.out, /activated/);
   assert.match(show.out, /approvers: alice@acme\.example, bob@acme\.example/);
+  assert.match(show.out, /^scope {4}terraform\/tf-apply$/m, 'approvers see the upstream of the rule');
   const list = await run(['list', '--state', 'active', '--admin', admin, '--token-file', tokenFile(WHO.carol)]);
-  assert.match(list.out, new RegExp(`^${id} +active`, 'm'));
+  assert.match(list.out, new RegExp(`^${id} +active +infra-bot  terraform/tf-apply `, 'm'));
   assert.doesNotMatch(show.out + list.out + req.out + second.out, /eyJ/);
 });
 
@@ -51,6 +52,18 @@ test('claiim approvals – the gateway refuses (self-approval) → exit 1 with t
   assert.equal(r.code, 1);
   assert.match(r.err, /403 ERR_APPROVAL_SELF_APPROVAL/);
   assert.doesNotMatch(r.err, /eyJ/);
+});
+
+test('claiim approvals – a bare --scope id used on two upstreams → exit 1 with ERR_APPROVAL_SCOPE_AMBIGUOUS; UPSTREAM/RULE works', async (t) => {
+  const f = await approvalsFixture(t);
+  const admin = await serve(t, f);
+  const ask = (scope: string): Promise<{ code: number; out: string; err: string }> => run(['request', '--admin', admin, '--token', f.tokenFor(WHO.oscar), '--agent', 'infra-bot', '--scope', scope, '--reason', 'x']);
+  const r = await ask('break-glass');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /400 ERR_APPROVAL_SCOPE_AMBIGUOUS/);
+  const ok = await ask('aws/break-glass');
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /^scope {4}aws\/break-glass$/m);
 });
 
 test('claiim approvals – bad usage → exit 2; --help on every subcommand → exit 0 with its usage', async (t) => {

@@ -21,11 +21,13 @@ export const AGENTS = [
   { id: 'ledger-bot', aiorg: 'finance', anchor: 'cfo@acme.example' },
 ] as const;
 
-/** Rules marked `requires: approval`, per agent. */
-export const APPROVAL_RULES: Record<string, ReadonlySet<string>> = {
-  'infra-bot': new Set(['tf-apply', 'tf-destroy']),
-  'code-bot': new Set(['tf-apply']),
-  'ledger-bot': new Set(['refund-large']),
+const byUpstream = (o: Record<string, string[]>): ReadonlyMap<string, ReadonlySet<string>> => new Map(Object.entries(o).map(([u, ids]) => [u, new Set(ids)]));
+
+/** Rules marked `requires: approval`, per agent and upstream. `break-glass` exists on two upstreams of infra-bot. */
+export const APPROVAL_RULES: Record<string, ReadonlyMap<string, ReadonlySet<string>>> = {
+  'infra-bot': byUpstream({ terraform: ['tf-apply', 'tf-destroy', 'break-glass'], aws: ['break-glass'] }),
+  'code-bot': byUpstream({ terraform: ['tf-apply'] }),
+  'ledger-bot': byUpstream({ billing: ['refund-large'] }),
 };
 
 /** Principals as the admin-token verifier would return them. */
@@ -68,7 +70,7 @@ export async function approvalsFixture(t: TestContext, over: Partial<ApprovalsCo
   let ms = T0;
   const clock = { now: () => ms, advance: (d: number) => { ms += d; } };
   const make = async (): Promise<Approvals> => {
-    const a = await createApprovals({ config, chron, agents: AGENTS, rulesRequiringApproval: (id) => APPROVAL_RULES[id] ?? new Set(), now: clock.now });
+    const a = await createApprovals({ config, chron, agents: AGENTS, rulesRequiringApproval: (id) => APPROVAL_RULES[id] ?? new Map(), now: clock.now });
     t.after(() => a.close());
     return a;
   };

@@ -17,7 +17,7 @@ test('approvals – one approval is not enough; the second distinct admin activa
   const g = f.approvals.grantFor('infra-bot', s.session_id, f.clock.now());
   assert.ok(g?.ok);
   assert.deepEqual(g.grant.approvers, [WHO.alice.subject, WHO.bob.subject]);
-  assert.deepEqual([...g.grant.ruleIds], ['tf-apply']);
+  assert.deepEqual(g.grant.ruleIds, new Map([['terraform', new Set(['tf-apply'])]]));
   assert.equal(f.approvals.activeCount(f.clock.now()), 1);
   assert.deepEqual(f.approvalEntries().map((e) => e.event), ['requested', 'approved', 'approved', 'activated']);
 });
@@ -68,7 +68,7 @@ test('approvals – one reject ends the session; later approvals → ERR_APPROVA
   assert.equal(rejected?.note, 'not during the freeze');
 });
 
-async function active(f: Awaited<ReturnType<typeof approvalsFixture>>, over: Partial<typeof TF> & { ttlS?: number; maxUses?: number } = {}): Promise<string> {
+async function active(f: Awaited<ReturnType<typeof approvalsFixture>>, over: Partial<Omit<typeof TF, 'scope'>> & { scope?: string[]; ttlS?: number; maxUses?: number } = {}): Promise<string> {
   const s = await f.approvals.request(WHO.oscar, { ...TF, ...over });
   await f.approvals.approve(WHO.alice, s.session_id);
   await f.approvals.approve(WHO.bob, s.session_id);
@@ -213,7 +213,7 @@ test('approvals – Chron cannot write → ERR_APPROVAL_UNRECORDED and nothing c
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   }) as Chron;
-  const a = await createApprovals({ config: f.config, chron: broken, agents: AGENTS, rulesRequiringApproval: (x) => APPROVAL_RULES[x] ?? new Set(), now: f.clock.now });
+  const a = await createApprovals({ config: f.config, chron: broken, agents: AGENTS, rulesRequiringApproval: (x) => APPROVAL_RULES[x] ?? new Map(), now: f.clock.now });
   t.after(() => a.close());
   await assert.rejects(a.consume(id, 'd-1', f.clock.now()), { code: 'ERR_APPROVAL_UNRECORDED' });
   await assert.rejects(a.request(WHO.oscar, TF), { code: 'ERR_APPROVAL_UNRECORDED' });
@@ -258,7 +258,7 @@ test('approvals – a group whose Chron transaction fails records no use and cha
     },
   }) as Chron;
   f.approvals.close();
-  const a = await createApprovals({ config: f.config, chron: flaky, agents: AGENTS, rulesRequiringApproval: (x) => APPROVAL_RULES[x] ?? new Set(), now: f.clock.now });
+  const a = await createApprovals({ config: f.config, chron: flaky, agents: AGENTS, rulesRequiringApproval: (x) => APPROVAL_RULES[x] ?? new Map(), now: f.clock.now });
   t.after(() => a.close());
   const first = await Promise.allSettled([a.consume(id, 'd-1', f.clock.now()), a.consume(id, 'd-2', f.clock.now())]);
   assert.deepEqual(first.map((r) => r.status === 'rejected' && (r.reason as { code?: string }).code), ['ERR_APPROVAL_UNRECORDED', 'ERR_APPROVAL_UNRECORDED']);
@@ -285,4 +285,58 @@ test('approvals – consume with the decision entry: each decision lands right a
   }
   assert.ok(f.chron.stats().transactions - before <= 2, 'three uses with their decisions in at most two transactions');
   assert.equal((await f.approvals.consume(id, 'd-x', f.clock.now())).decisionIndex, undefined, 'no decision given, no index');
+});
+
+test('approvals – a bare rule id that requires approval on two upstreams of the agent → ERR_APPROVAL_SCOPE_AMBIGUOUS, nothing recorded', async (t) => {
+  const f = await approvalsFixture(t);
+  await assert.rejects(f.approvals.request(WHO.oscar, { ...TF, scope: ['break-glass'] }), { code: 'ERR_APPROVAL_SCOPE_AMBIGUOUS' });
+  await assert.rejects(f.approvals.request(WHO.oscar, { ...TF, scope: ['tf-apply', 'break-glass'] }), { code: 'ERR_APPROVAL_SCOPE_AMBIGUOUS' });
+  assert.equal(f.approvalEntries().length, 0);
+  const s = await f.approvals.request(WHO.oscar, { ...TF, scope: ['aws/break-glass'] });
+  assert.deepEqual(s.scope, ['aws/break-glass']);
+});
+
+test('approvals – scope entries resolve to upstream/rule-id; the grant covers exactly those (upstream, rule) pairs', async (t) => {
+  const f = await approvalsFixture(t);
+  const s = await f.approvals.request(WHO.oscar, { ...TF, scope: ['tf-apply', 'terraform/tf-apply', 'aws/break-glass'] });
+  assert.deepEqual(s.scope, ['terraform/tf-apply', 'aws/break-glass'], 'bare id resolved, duplicates removed, order kept');
+  assert.deepEqual(f.approvalEntries()[0]?.scope, ['terraform/tf-apply', 'aws/break-glass'], 'recorded resolved');
+  await f.approvals.approve(WHO.alice, s.session_id);
+  await f.approvals.approve(WHO.bob, s.session_id);
+  assert.deepEqual(f.approvalEntries().at(-1)?.scope, ['terraform/tf-apply', 'aws/break-glass'], 'the activated entry names the same pairs');
+  const g = f.approvals.grantFor('infra-bot', s.session_id, f.clock.now());
+  assert.ok(g?.ok);
+  assert.deepEqual(g.grant.ruleIds, new Map([['terraform', new Set(['tf-apply'])], ['aws', new Set(['break-glass'])]]));
+  for (const scope of [['aws/tf-apply'], ['terraform'], ['/tf-apply'], ['terraform/'], ['nowhere/tf-apply']]) {
+    await assert.rejects(f.approvals.request(WHO.oscar, { ...TF, scope }), { code: 'ERR_APPROVAL_INVALID' }, JSON.stringify(scope));
+  }
+});
+
+test('approvals – restart replays scoped sessions; older entries with bare rule ids resolve to their one upstream, ambiguous ones unlock nothing', async (t) => {
+  const f = await approvalsFixture(t);
+  const scoped = await active(f, { scope: ['terraform/tf-destroy'] });
+  // Steps as a gateway before scoped rule ids wrote them: bare ids in `requested` and `activated`.
+  const legacy = '11111111-2222-4333-8444-555555555555';
+  const base = { type: 'chron.approval/v1', session_id: legacy, time: new Date(T0).toISOString(), agent: 'infra-bot', aiorg: 'engineering', anchor: 'eng-lead@acme.example' };
+  const seq0 = f.approvalEntries().length;
+  const old = [
+    { event: 'requested', actor: WHO.oscar.subject, actor_role: 'operator', scope: ['tf-apply', 'break-glass'], reason: 'old', change_ref: null, expires_at: new Date(T0 + 3600_000).toISOString(), max_uses: null },
+    { event: 'approved', actor: WHO.alice.subject, actor_role: 'admin', note: null },
+    { event: 'approved', actor: WHO.bob.subject, actor_role: 'admin', note: null },
+    { event: 'activated', actor: null, actor_role: 'gateway', scope: ['tf-apply', 'break-glass'], approvers: [WHO.alice.subject, WHO.bob.subject], expires_at: new Date(T0 + 3600_000).toISOString(), max_uses: null },
+  ];
+  for (const [i, e] of old.entries()) await f.chron.append({ ...base, id: `approval/${seq0 + i}`, seq: seq0 + i, ...e });
+  f.approvals.close();
+  const again = await f.restart();
+  assert.deepEqual(again.show(scoped)?.scope, ['terraform/tf-destroy']);
+  const g = again.grantFor('infra-bot', scoped, f.clock.now());
+  assert.ok(g?.ok);
+  assert.deepEqual(g.grant.ruleIds, new Map([['terraform', new Set(['tf-destroy'])]]));
+  assert.deepEqual([again.show(legacy)?.state, again.show(legacy)?.scope], ['active', ['terraform/tf-apply']]);
+  const lg = again.grantFor('infra-bot', legacy, f.clock.now());
+  assert.ok(lg?.ok);
+  assert.deepEqual(lg.grant.ruleIds, new Map([['terraform', new Set(['tf-apply'])]]), '"break-glass" is on two upstreams: dropped, fail closed');
+  await again.consume(legacy, 'd-legacy', f.clock.now());
+  assert.equal(again.show(legacy)?.uses, 1);
+  assert.deepEqual(f.approvalEntries().map((e) => e.id), f.approvalEntries().map((_, i) => `approval/${i}`));
 });

@@ -39,9 +39,11 @@ export interface Harness {
 /**
  * Starts a recording fake GitHub, writes a config with agents a1 (engineering, skill code-review ^1.4.0)
  * and f1 (finance), loads it through the real loader and starts the gateway on port 0. Everything is
- * stopped in t.after. `readonlyChron` opens the Chron database read-only (appends fail).
+ * stopped in t.after. `readonlyChron` opens the Chron database read-only (appends fail). `extraUpstreams`
+ * and `extraPolicies` are YAML list items appended to `upstreams:` and `policies:` (`{{upstream_url}}` in
+ * `extraUpstreams` becomes the fake GitHub's URL).
  */
-export async function startHarness(t: TestContext, opts: { upstream?: Parameters<typeof startFakeUpstream>[1]; rules?: string; readonlyChron?: boolean; upstreamTarget?: string; timeoutMs?: number; tls?: boolean; requireClientCert?: boolean; limits?: string; now?: () => number; websocket?: boolean; hosts?: string[]; decodeSlash?: boolean } = {}): Promise<Harness> {
+export async function startHarness(t: TestContext, opts: { upstream?: Parameters<typeof startFakeUpstream>[1]; rules?: string; readonlyChron?: boolean; upstreamTarget?: string; timeoutMs?: number; tls?: boolean; requireClientCert?: boolean; limits?: string; now?: () => number; websocket?: boolean; hosts?: string[]; decodeSlash?: boolean; extraUpstreams?: string; extraPolicies?: string } = {}): Promise<Harness> {
   const tmp = tempDir(t);
   const keys = await generateDevIssuerKey(tmp.dir);
   const signingKey = `${tmp.dir}/chron.jwk`;
@@ -70,13 +72,15 @@ upstreams:
     path_encoded_slash: ${opts.decodeSlash ? 'decode' : 'reject'}
     hosts: [${(opts.hosts ?? ['github.gw.test']).join(', ')}]
     credential: { header: authorization, format: "Bearer {secret}", env: IT_GITHUB_TOKEN }
+${(opts.extraUpstreams ?? '').replaceAll('{{upstream_url}}', upstream.url)}
 agents:
   - { id: a1, aiorg: engineering, anchor: eng-lead@acme.example, skills: [{ name: code-review, range: "^1.4.0" }], require_client_cert: ${opts.requireClientCert ? 'true' : 'false'} }
   - { id: f1, aiorg: finance, anchor: cfo@acme.example }
 policies:
   - agents: [a1]
     upstream: github
-    rules:${opts.rules ?? GITHUB_RULES}`);
+    rules:${opts.rules ?? GITHUB_RULES}
+${opts.extraPolicies ?? ''}`);
   const env = { IT_GITHUB_TOKEN: secret };
   const loaded = loadConfig(file, env);
   if (!loaded.ok) throw new Error(`harness config invalid: ${JSON.stringify(loaded.problems)}`);

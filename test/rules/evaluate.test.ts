@@ -96,10 +96,10 @@ test('evaluate – rule requiring approval without approval → deny approval_re
   assert.equal(d.effect, 'deny');
   assert.equal(d.ruleId, 'merge');
   assert.equal(d.reason, 'approval_required');
-  const ok = set.evaluate(req('PUT', '/repos/acme/app/pulls/7/merge', { approvedRuleIds: new Set(['merge']) }));
+  const ok = set.evaluate(req('PUT', '/repos/acme/app/pulls/7/merge', { approvedRuleIds: new Map([['gh', new Set(['merge'])]]) }));
   assert.equal(ok.effect, 'allow');
   assert.equal(ok.reason, 'allowed_by_approval');
-  const other = set.evaluate(req('PUT', '/repos/acme/app/pulls/7/merge', { approvedRuleIds: new Set(['other']) }));
+  const other = set.evaluate(req('PUT', '/repos/acme/app/pulls/7/merge', { approvedRuleIds: new Map([['gh', new Set(['other'])]]) }));
   assert.equal(other.reason, 'approval_required');
 });
 
@@ -108,7 +108,7 @@ test('evaluate – approved rule and deny rule both match → deny', () => {
     { id: 'merge', effect: 'allow', requires: 'approval', match: { path: '/m/**' } },
     { id: 'never', effect: 'deny', match: { path: '/m/main' } },
   ]);
-  assert.equal(set.evaluate(req('PUT', '/m/main', { approvedRuleIds: new Set(['merge']) })).ruleId, 'never');
+  assert.equal(set.evaluate(req('PUT', '/m/main', { approvedRuleIds: new Map([['gh', new Set(['merge'])]]) })).ruleId, 'never');
 });
 
 test('evaluate – plain allow and approved allow both match → plain allow names the decision', () => {
@@ -116,7 +116,7 @@ test('evaluate – plain allow and approved allow both match → plain allow nam
     { id: 'merge', effect: 'allow', requires: 'approval', match: { path: '/m/**' } },
     { id: 'plain', effect: 'allow', match: { path: '/m/x' } },
   ]);
-  const d = set.evaluate(req('GET', '/m/x', { approvedRuleIds: new Set(['merge']) }));
+  const d = set.evaluate(req('GET', '/m/x', { approvedRuleIds: new Map([['gh', new Set(['merge'])]]) }));
   assert.equal(d.ruleId, 'plain');
   assert.equal(d.reason, 'allowed_by_rule');
 });
@@ -160,4 +160,17 @@ test('explain – lists path-matching rules with the method and conditions that 
   ]);
   assert.equal(e.rules[3]?.approved, false);
   assert.deepEqual({ ...e.rules[0]?.params }, { o: 'acme', r: 'app', n: '7' });
+});
+
+test('evaluate – review C: approval of prod-change on one upstream, same id on another upstream → approval_required there', () => {
+  const set = compileOk([
+    { agents: ['a1'], upstream: 'gh', rules: [{ id: 'prod-change', effect: 'allow', requires: 'approval', match: { methods: ['PUT'], path: '/repos/{o}/{r}/pulls/{n}/merge' } }] },
+    { agents: ['a1'], upstream: 'billing', rules: [{ id: 'prod-change', effect: 'allow', requires: 'approval', match: { methods: ['DELETE'], path: '/**' } }] },
+  ], [{ name: 'gh' }, { name: 'billing' }]);
+  const approvedRuleIds = new Map([['gh', new Set(['prod-change'])]]);
+  const del = set.evaluate(req('DELETE', '/customers/cus_1', { upstream: 'billing', approvedRuleIds }));
+  assert.deepEqual([del.effect, del.ruleId, del.reason], ['deny', 'prod-change', 'approval_required']);
+  assert.equal(set.explain(req('DELETE', '/customers/cus_1', { upstream: 'billing', approvedRuleIds })).rules[0]?.approved, false);
+  const merge = set.evaluate(req('PUT', '/repos/acme/app/pulls/1/merge', { approvedRuleIds }));
+  assert.deepEqual([merge.effect, merge.reason], ['allow', 'allowed_by_approval']);
 });
