@@ -70,10 +70,18 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
   const forwarder = new Forwarder(config.upstreams, secrets);
   const ws = new WebsocketForwarder(secrets);
   const router = new Router(config.upstreams);
+  // Until the listeners' try below, a failure must still close what is open (the Chron writer would keep
+  // the process alive: `claiim start` would hang instead of exiting 1).
+  const closeEarly = async (err: unknown): Promise<never> => {
+    await forwarder.close();
+    ws.close();
+    if (!opts.chron) await chron.close();
+    throw err;
+  };
   const approvals = config.approvals ? await createApprovals({
     config: config.approvals, chron, agents: () => state.config.agents, now,
     rulesRequiringApproval: (agent) => approvableRules(state.config.policies, agent),
-  }) : undefined;
+  }).catch(closeEarly) : undefined;
   const gauge = approvals ? setInterval(() => metrics.setActiveApprovalSessions(approvals.activeCount(now())), 5_000) : undefined;
   gauge?.unref();
   const reloader = createReloader({ file: config.file, env: opts.env ?? process.env, current: () => state, swap: (s) => { state = s; }, buildAuth, chron, metrics, log, now,
@@ -83,12 +91,19 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
   const handler = createAgentHandler({ state: () => state, router, chron, forwarder, ws, log, metrics, now, draining: () => draining, ...(approvals ? { approvals } : {}) });
   const onClientError = createClientErrorHandler({ chron, log, now, policyDigest: () => state.policySet.digest });
   const tlsConfig = config.listeners.agent.tls;
-  const tls = tlsConfig && createServerTls({
+  let tls: ReturnType<typeof createServerTls> | undefined;
+  try {
+    tls = tlsConfig && createServerTls({
     certFile: tlsConfig.certFile, keyFile: tlsConfig.keyFile, watchIntervalMs: tlsConfig.watchIntervalMs,
     ...(tlsConfig.clientCaFile ? { clientCaFile: tlsConfig.clientCaFile } : {}),
     requestClientCert: tlsConfig.clientCaFile !== undefined,
     onReload: (ok, error) => (ok ? log.info({ msg: 'tls_reload', ok }) : log.error({ msg: 'tls_reload', ok, error })),
-  });
+    });
+  } catch (err) {
+    clearInterval(gauge);
+    approvals?.close();
+    return closeEarly(err);
+  }
   const agentServer = createAgentServer(config, tls, handler, onClientError);
   const upstreamServers = config.upstreams.filter((u) => u.listenPort !== undefined).map((u) => ({ upstream: u, server: createAgentServer(config, tls, handler, onClientError) }));
   const adminServer = createServer({ maxHeaderSize: 8192 }, createAdminHandler({ chron, chronWritable: () => health.writable, auth: () => state.auth, policyDigest: () => state.policySet.digest, metrics, extraRoutes: approvals ? [approvals.adminRoutes()] : [] }));

@@ -223,7 +223,7 @@ export interface RawConfig {
   limits?: { max_header_bytes?: number; max_body_bytes?: number; request_timeout_ms?: number; max_token_bytes?: number; max_concurrent_per_agent?: number; shutdown_grace_ms?: number };
   identity: { clock_tolerance_s?: number; issuers: { issuer: string; audience: string | string[]; algorithms: string[]; key_files?: string[]; max_token_age_s?: number; jwks?: { url: string; cooldown_ms?: number; cache_max_age_ms?: number; timeout_ms?: number } }[] };
   aiorgs: { id: string; description?: string }[];
-  upstreams: { name: string; mount: string; target: string; aiorgs: string[]; path_case?: 'sensitive' | 'insensitive'; timeout_ms?: number; connect_timeout_ms?: number; ca_file?: string; hosts?: string[]; listen_port?: number; websocket?: boolean; path_encoded_slash?: 'reject' | 'decode'; credential: { header: string; format: string; env?: string; file?: string } }[];
+  upstreams: { name: string; mount: string; target: string; plaintext?: boolean; aiorgs: string[]; path_case?: 'sensitive' | 'insensitive'; timeout_ms?: number; connect_timeout_ms?: number; ca_file?: string; hosts?: string[]; listen_port?: number; websocket?: boolean; path_encoded_slash?: 'reject' | 'decode'; credential: { header: string; format: string; env?: string; file?: string } }[];
   agents: { id: string; aiorg: string; anchor: string; description?: string; require_client_cert?: boolean; skills?: { name: string; range: string }[] }[];
   groups?: Record<string, string[]>;
   policies: { description?: string; agents: string[]; upstream: string; rules?: RuleSpec[]; include?: string[] }[];

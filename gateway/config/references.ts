@@ -73,6 +73,21 @@ export function checkReferences(src: YamlSource, raw: RawConfig): ConfigProblem[
       out.push({ ...src.locate(['agents', i, 'require_client_cert']), code: 'ERR_CONFIG_VALUE', message: '"require_client_cert" needs listeners.agent.tls.client_ca_file (mTLS)' });
     }
   });
+  raw.upstreams.forEach((u, i) => {
+    let t: URL;
+    try { t = new URL(u.target); } catch { return; } // reported by the loader
+    // Over plain http the injected credential would cross the network in clear.
+    if (t.protocol === 'http:' && !isLoopback(t.hostname) && u.plaintext !== true) {
+      out.push({ ...src.locate(['upstreams', i, 'target']), code: 'ERR_CONFIG_VALUE', message: '"target" must be https: over plain http the injected credential travels in clear (http only to a loopback host, or set "plaintext: true" for a network you trust)' });
+    }
+  });
+  const approvalIssuer = (raw as { approvals?: { admins?: { issuer?: unknown } } }).approvals?.admins?.issuer;
+  raw.identity.issuers.forEach((iss, i) => {
+    // An agent token must never pass as an admin token: the two issuers must differ.
+    if (approvalIssuer !== undefined && iss.issuer === approvalIssuer) {
+      out.push({ ...src.locate(['approvals', 'admins', 'issuer']), code: 'ERR_CONFIG_VALUE', message: `the admin issuer "${iss.issuer}" is also an agent issuer (identity.issuers[${i}]): admin tokens must come from an issuer that never signs agent tokens` });
+    }
+  });
   raw.identity.issuers.forEach((iss, i) => {
     if (!iss.jwks) return;
     const u = new URL(iss.jwks.url);
@@ -83,5 +98,13 @@ export function checkReferences(src: YamlSource, raw: RawConfig): ConfigProblem[
   raw.identity.issuers.forEach((iss, i) => (iss.key_files ?? []).forEach((f, j) => {
     if (!existsSync(isAbsolute(f) ? f : resolve(base, f))) out.push({ ...src.locate(['identity', 'issuers', i, 'key_files', j]), code: 'ERR_CONFIG_KEY_FILE', message: `key file "${f}" does not exist` });
   }));
+  const adminKeys = (raw as { approvals?: { admins?: { key_files?: unknown } } }).approvals?.admins?.key_files;
+  if (Array.isArray(adminKeys)) adminKeys.forEach((f, j) => {
+    if (typeof f === 'string' && !existsSync(isAbsolute(f) ? f : resolve(base, f))) out.push({ ...src.locate(['approvals', 'admins', 'key_files', j]), code: 'ERR_CONFIG_KEY_FILE', message: `key file "${f}" does not exist` });
+  });
   return out;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }

@@ -124,6 +124,7 @@ export const configSchema = {
           name,
           mount: { type: 'string', pattern: '^/[a-z0-9][a-z0-9._-]*$' },
           target: { type: 'string', pattern: '^https?://' },
+          plaintext: { type: 'boolean' },
           aiorgs: { type: 'array', minItems: 1, items: { type: 'string' } },
           path_case: { enum: ['sensitive', 'insensitive'] },
           timeout_ms: { type: 'integer', minimum: 100, maximum: 3600000 },

@@ -14,7 +14,7 @@ export function resolveSecrets(src: YamlSource, upstreams: readonly UpstreamConf
     let secret: string | undefined;
     if ('env' in u.credential.source) {
       secret = env[u.credential.source.env];
-      if (!secret) { problems.push({ ...at, code: 'ERR_CONFIG_SECRET_SOURCE', message: `environment variable ${u.credential.source.env} is not set or empty` }); return; }
+      if (!secret) { problems.push({ ...at, code: 'ERR_CONFIG_SECRET_SOURCE', message: `environment variable ${envNameForMessage(u.credential.source.env)} is not set or empty` }); return; }
     } else {
       try {
         secret = readFileSync(u.credential.source.file, 'utf8').replace(/\r?\n$/, '');
@@ -26,7 +26,17 @@ export function resolveSecrets(src: YamlSource, upstreams: readonly UpstreamConf
     }
     // A header value with CR/LF or other controls would split the upstream request.
     if (/[\u0000-\u001f\u007f]/.test(secret)) { problems.push({ ...at, code: 'ERR_CONFIG_SECRET_SOURCE', message: 'credential contains control characters' }); return; }
-    out.set(u.name, u.credential.format.replace('{secret}', secret));
+    // A function, not a string: `$$`, `$&`, `$'` in a secret are not replacement patterns.
+    const value = secret;
+    out.set(u.name, u.credential.format.replace('{secret}', () => value));
   });
   return out;
+}
+
+/**
+ * The env var name as problems show it: a conventional name (upper case, digits, `_`) as is; anything else
+ * may be a secret pasted where its variable's name belongs (`ghp_…` is a valid name), so it is not echoed.
+ */
+function envNameForMessage(name: string): string {
+  return /^[A-Z_][A-Z0-9_]{0,63}$/.test(name) ? name : '(named in credential.env, not shown: not an upper-case variable name — is it the secret itself?)';
 }

@@ -197,3 +197,40 @@ test('loadConfig – max_token_age_s reaches the issuer config', (t) => {
   assert.ok(result.ok);
   assert.equal(result.config.identity.issuers[0]?.maxTokenAgeS, 900);
 });
+
+test('loadConfig – a secret with $ patterns is injected exactly as given (no replacement codes)', (t) => {
+  const { result } = load(t, base(), { GH_TOKEN: "pa$$w$&o$'r$`d" });
+  assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+  assert.equal(result.secrets.get('github'), "Bearer pa$$w$&o$'r$`d");
+});
+
+test('loadConfig – an unset credential.env is named only when it looks like a variable name (not a pasted token)', (t) => {
+  const named = problems(load(t, base().replace('env: GH_TOKEN', 'env: GITHUB_TOKEN_2')).result);
+  assert.match(named.map((p) => p.message).join('\n'), /environment variable GITHUB_TOKEN_2 is not set/);
+  const pasted = problems(load(t, base().replace('env: GH_TOKEN', 'env: ghp_AbCdEf123456secret')).result);
+  const text = pasted.map((p) => p.message).join('\n');
+  assert.equal(text.includes('ghp_AbCdEf123456secret'), false, text);
+  assert.match(text, /is it the secret itself/);
+});
+
+test('loadConfig – plain http to a non-loopback upstream is refused unless plaintext: true; loopback http is fine', (t) => {
+  const http = base().replace('target: https://api.github.com', 'target: http://api.github.com');
+  const p = problems(load(t, http).result);
+  assert.ok(p.some((x) => x.code === 'ERR_CONFIG_VALUE' && /"target" must be https/.test(x.message)), JSON.stringify(p));
+  const allowed = load(t, http.replace('    aiorgs: [engineering]\n    credential', '    plaintext: true\n    aiorgs: [engineering]\n    credential')).result;
+  assert.ok(allowed.ok, JSON.stringify(!allowed.ok && allowed.problems));
+  const loop = load(t, base().replace('target: https://api.github.com', 'target: http://127.0.0.1:8080')).result;
+  assert.ok(loop.ok, JSON.stringify(!loop.ok && loop.problems));
+});
+
+test('loadConfig – approvals: the admin issuer may not be an agent issuer; admin key files must exist', (t) => {
+  const approvals = (issuer: string, keyFile: string) => `${base()}approvals:
+  admins: { issuer: ${issuer}, audience: claiim-admin, algorithms: [EdDSA], key_files: [${keyFile}] }
+`;
+  const same = problems(load(t, approvals('https://idp.test', 'issuer.jwk')).result);
+  assert.ok(same.some((x) => /admin issuer "https:\/\/idp.test" is also an agent issuer/.test(x.message)), JSON.stringify(same));
+  const missing = problems(load(t, approvals('https://admins.test', 'admin-missing.jwk')).result);
+  assert.ok(missing.some((x) => x.code === 'ERR_CONFIG_KEY_FILE' && /admin-missing\.jwk/.test(x.message)), JSON.stringify(missing));
+  const fine = load(t, approvals('https://admins.test', 'admin.jwk'), ENV, { 'admin.jwk': JWK }).result;
+  assert.ok(fine.ok, JSON.stringify(!fine.ok && fine.problems));
+});

@@ -114,3 +114,18 @@ test('approvals e2e – a policy reload that adds an agent or changes its anchor
   const requested = h.allEntries().filter((e) => e.type === 'chron.approval/v1' && e.event === 'requested') as { agent: string; anchor: string }[];
   assert.deepEqual(requested.map((e) => [e.agent, e.anchor]), [['a2', 'platform-lead@acme.example'], ['a1', 'release-lead@acme.example']], 'entries carry the reloaded anchors');
 });
+
+test('approvals e2e – a reload that changes the approvals section (admin keys, caps) is refused as restart-only, never half-applied', async (t) => {
+  const { h, api } = await setup(t);
+  const file = `${h.dir}/claiim.yaml`;
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(file, text.replace('max_ttl_s: 3600', 'max_ttl_s: 600'));
+  const r = await h.gw.reload();
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.problems[0]?.message ?? '', /approvals need a restart/);
+  const rejected = h.allEntries().filter((e) => e.type === 'chron.policy/v1' && e.event === 'rejected');
+  assert.equal(rejected.length, 1, 'the refusal is recorded');
+  // Nothing was pretended: the running cap is still 3600 s, as the reload said.
+  const ask = await api('ops@acme.example', 'POST', '/approvals', { agent: 'a1', scope: ['gh-merge-approved'], reason: 'CHG-44', ttl_s: 3000 });
+  assert.equal(ask.status, 201, JSON.stringify(ask.json));
+});

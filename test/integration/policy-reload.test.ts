@@ -99,3 +99,38 @@ test('reload – a version whose policy tests fail is not swapped in, and the fa
   assert.ok((await h.gw.reload()).ok, 'a version whose tests pass is swapped in');
   assert.notEqual(h.gw.policyDigest(), before);
 });
+
+test('reload – agents changed but an issuer key file no longer parses: rejected, recorded in Chron, the running policy kept', async (t) => {
+  const h = await startHarness(t);
+  const before = h.gw.policyDigest();
+  const file = `${h.dir}/claiim.yaml`;
+  const text = readFileSync(file, 'utf8');
+  const keyFile = /key_files: \["([^"]+)"\]/.exec(text)?.[1] ?? assert.fail('issuer key file in the config');
+  writeFileSync(keyFile, '{"kty":"OKP","crv":"Ed25519","x":"not a key"}');
+  writeFileSync(file, text.replace('  - { id: f1, aiorg: finance, anchor: cfo@acme.example }', '  - { id: f1, aiorg: finance, anchor: cfo@acme.example }\n  - { id: a3, aiorg: engineering, anchor: eng-lead@acme.example }'));
+  const r = await h.gw.reload();
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.problems[0]?.message ?? '', /issuers could not be rebuilt/);
+  assert.equal(h.gw.policyDigest(), before);
+  const rejected = h.allEntries().filter((e) => e.type === 'chron.policy/v1' && e.event === 'rejected') as { problems: { message: string }[] }[];
+  assert.equal(rejected.length, 1, 'the failed reload is in the log');
+  assert.match(rejected[0]?.problems[0]?.message ?? '', /issuers could not be rebuilt/);
+});
+
+test('reload – a file still being written is not loaded half-way: the reload waits for it to be quiet', async (t) => {
+  const h = await startHarness(t);
+  const file = `${h.dir}/claiim.yaml`;
+  const full = readFileSync(file, 'utf8').replace('id: gh-read, effect: allow', 'id: gh-read2, effect: allow');
+  // A writer that has written everything up to the deny rule (still valid YAML: merges would be default-denied,
+  // but a deny rule cut off can also open what it narrowed), then finishes 100 ms later.
+  const cut = full.slice(0, full.indexOf('- { id: gh-no-merge'));
+  assert.ok(cut.length < full.length && cut.includes('gh-read2'));
+  writeFileSync(file, cut);
+  const reloading = h.gw.reload();
+  await new Promise((r) => setTimeout(r, 100));
+  writeFileSync(file, full);
+  const r = await reloading;
+  assert.ok(r.ok, JSON.stringify(r));
+  const res = await request(`${h.gw.agentUrl}${MERGE}`, { method: 'PUT', headers: { authorization: `Bearer ${await h.token('a1')}` } });
+  assert.equal((await res.body.json() as { rule_id: string }).rule_id, 'gh-no-merge', 'the whole new file was loaded, deny rule included');
+});
