@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { Pool, errors } from 'undici';
-import { relayableResponseHeader } from './canonical/headers.js';
+import { connectionNamedIn, echoesSecret, relayableResponseHeader } from './canonical/headers.js';
 import type { UpstreamConfig } from './config/types.js';
 import { upstreamConnectOptions } from './tls/upstream-ca.js';
 
@@ -27,16 +27,22 @@ export type ForwardOutcome =
 /**
  * Sends canonical requests to upstreams through one keep-alive undici Pool per upstream (the only importer
  * of undici). Injects the upstream credential, never follows redirects (a 3xx is relayed as is), streams the
- * response back and strips hop-by-hop response headers. The credential never appears in an error it returns.
+ * response back and strips hop-by-hop and Connection-named response headers, and any response header that
+ * echoes the credential. The credential never appears in an error it returns.
  */
 export class Forwarder {
   readonly #pools = new Map<string, Pool>();
   readonly #secrets: ReadonlyMap<string, string>;
+  /** The bare secret inside each formatted credential (`xyz` of `Bearer xyz`): never relayed back in a response header. */
+  readonly #bare = new Map<string, string>();
 
   /** Preconditions: `secrets` has a formatted header value for every upstream name. */
   constructor(upstreams: readonly UpstreamConfig[], secrets: ReadonlyMap<string, string>) {
     this.#secrets = secrets;
     for (const u of upstreams) {
+      const formatted = secrets.get(u.name);
+      const [prefix = '', suffix = ''] = u.credential.format.split('{secret}');
+      if (formatted !== undefined) this.#bare.set(u.name, formatted.slice(prefix.length, formatted.length - suffix.length));
       this.#pools.set(u.name, new Pool(u.target.origin, {
         connections: 128,
         pipelining: 1,
@@ -53,6 +59,7 @@ export class Forwarder {
     const started = performance.now();
     const pool = this.#pools.get(req.upstream.name);
     const secret = this.#secrets.get(req.upstream.name);
+    const bare = this.#bare.get(req.upstream.name) ?? secret ?? '';
     if (!pool || secret === undefined) return { ok: false, reason: 'upstream_unreachable', headersSent: false, upstreamMs: 0 };
     const headers: string[] = [];
     for (const [n, v] of req.headers) headers.push(n, v);
@@ -73,14 +80,23 @@ export class Forwarder {
       }, ({ statusCode, headers: answerHeaders }) => {
         status = statusCode;
         const out: Record<string, string | string[]> = {};
+        const named = answerHeaders.connection === undefined ? undefined : connectionNamedIn(answerHeaders.connection);
         for (const [name, value] of Object.entries(answerHeaders)) {
-          if (value !== undefined && relayableResponseHeader(name)) out[name] = value;
+          if (value === undefined || !relayableResponseHeader(name, named)) continue;
+          // An upstream reflecting request headers would hand the agent the credential it must never hold.
+          if (bare !== '' && echoesSecret(value, bare)) continue;
+          out[name] = value;
         }
         res.writeHead(statusCode, out);
         return res;
       });
       return { ok: true, status, upstreamMs: performance.now() - started };
-    } catch (err) {
+    } catch (thrown) {
+      // Once the answer streams into `res`, every failure surfaces as ERR_STREAM_PREMATURE_CLOSE; what ended
+      // it is the error `res` was destroyed with (undici's body timeout or socket error), or none when the
+      // agent's own connection closed.
+      const premature = (thrown as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE';
+      const err: unknown = premature ? (res.errored ?? new errors.RequestAbortedError()) : thrown;
       const timeout = err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError || err instanceof errors.ConnectTimeoutError;
       // A streamed body that outgrew limits.max_body_bytes: the upstream saw an aborted request, never a whole one.
       const tooLarge = (err as { code?: string }).code === 'ERR_BODY_TOO_LARGE';

@@ -94,8 +94,29 @@ export function canonicalHeaders(rawHeaders: readonly string[], credentialHeader
   };
 }
 
-/** Response headers that must not be relayed from the upstream to the agent (hop-by-hop, RFC 9110 §7.6.1). */
-export function relayableResponseHeader(name: string): boolean {
+/**
+ * Whether an upstream response header may be relayed to the agent: not hop-by-hop (RFC 9110 §7.6.1), not
+ * named in the response's own `Connection` header (`connectionNamed`, from connectionNamedIn).
+ */
+export function relayableResponseHeader(name: string, connectionNamed?: ReadonlySet<string>): boolean {
   const n = name.toLowerCase();
-  return !HOP_BY_HOP.has(n);
+  return !HOP_BY_HOP.has(n) && connectionNamed?.has(n) !== true;
+}
+
+/** The header names a `Connection` header value lists, lower case (empty set for none). */
+export function connectionNamedIn(value: string | readonly string[] | undefined): ReadonlySet<string> {
+  const out = new Set<string>();
+  if (value === undefined) return out;
+  for (const v of typeof value === 'string' ? [value] : value) for (const t of v.split(',')) { const n = t.trim().toLowerCase(); if (n) out.add(n); }
+  return out;
+}
+
+/**
+ * True if a response header value carries `secret` (the upstream credential the gateway injected): an
+ * upstream that reflects request headers must not hand the agent the credential it never holds.
+ */
+export function echoesSecret(value: string | readonly string[], secret: string): boolean {
+  if (typeof value === 'string') return value.includes(secret);
+  for (const v of value) if (v.includes(secret)) return true;
+  return false;
 }
