@@ -12,7 +12,8 @@ export const EXPORT_HELP = `Usage: claiim chron export --db FILE --out DIR [--fr
 Writes an auditor's export of a Chron database (read-only; the gateway may keep running):
   DIR/entries.jsonl   line i = the exact stored bytes of entry i (never re-serialised)
   DIR/leaves          stored leaf hashes, hex, one per entry (diagnostics only)
-  DIR/checkpoint      the newest signed checkpoint in the range, byte for byte
+  DIR/checkpoint      the newest signed checkpoint in the range, byte for byte; entries after
+                      its size are covered by no signature and do not verify (a warning says so)
   DIR/checkpoints/    every stored checkpoint in the range, one file each
   DIR/vkey            the verifier keys that signed in this database
   DIR/range, DIR/prefix  the exported range and, when --from > 0, the subtree hashes before it
@@ -51,6 +52,7 @@ export function exportCommand(argv: readonly string[], io: CliIo): Promise<numbe
       }
       const s = await exportLog(store, out, { ...(range.from === undefined ? {} : { from: range.from }), ...(range.to === undefined ? {} : { to: range.to }) });
       io.stdout.write(`exported entries [${s.from}, ${s.to}) and ${s.checkpoints} checkpoint(s) to ${s.dir}\n`);
+      if (s.covered < s.to) io.stderr.write(`warning: entries [${s.covered}, ${s.to}) come after the newest checkpoint (size ${s.covered}) and will not verify; sign a checkpoint first ("claiim chron checkpoint") or export with --to ${s.covered}\n`);
       return 0;
     } finally {
       store.close();

@@ -7,25 +7,43 @@ import type { NoteVerifier } from './signed-note.js';
 import { verifyExport } from './verify-export.js';
 
 /** Usage of `claiim chron verify`. */
-export const VERIFY_HELP = `Usage: claiim chron verify DIR [--vkey FILE] [--origin ORIGIN] [--since CHECKPOINT_FILE]
+export const VERIFY_HELP = `Usage: claiim chron verify DIR [--vkey FILE] [--origin ORIGIN] [--since CHECKPOINT_FILE] [--allow-uncovered]
 
 Verifies an export offline: every checkpoint signature (C2SP signed-note, Ed25519), every
 leaf hash recomputed from the exact entry bytes, the root at every checkpoint, and that all
-checkpoints describe one append-only log. Exit 0 only when everything verifies; otherwise
-prints the first bad entry index or signature and exits 1.
+checkpoints describe one append-only log. Only entries before the newest signed checkpoint's
+size are verified: entries after it (a live log has them until the next checkpoint) are
+covered by no signature and are reported as NOT VERIFIED.
+
+Exit codes:
+  0  every exported entry verified (with --allow-uncovered: every entry up to the newest
+     checkpoint verified; the entries after it are listed as NOT VERIFIED)
+  1  verification failed: prints the first bad entry index or signature
+  2  usage
+  3  every entry up to the newest checkpoint verified, but the export holds entries after it,
+     which nothing signed covers (sign a checkpoint and export again, or export with --to)
 
 Options:
-  --vkey FILE     trusted verifier key(s), one "<name>+<id>+<key>" per line. Without it the
-                  export's own DIR/vkey is used, which proves nothing against its publisher.
-  --origin O      expected checkpoint origin (default: the trusted key's name)
-  --since FILE    a signed checkpoint you kept earlier: the log must have only grown since
-  -h, --help      this text
+  --vkey FILE        trusted verifier key(s), one "<name>+<id>+<key>" per line. Without it the
+                     export's own DIR/vkey is used, which proves nothing against its publisher.
+  --origin O         expected checkpoint origin (default: the trusted key's name)
+  --since FILE       a signed checkpoint you kept earlier: the log must have only grown since
+  --allow-uncovered  exit 0 rather than 3 when entries after the newest checkpoint are present
+  -h, --help         this text
 `;
 
-/** `claiim chron verify`: exit 0 only when the whole export verifies. */
+/** Exit code of `claiim chron verify` when the covered entries verified but the export holds entries after the newest checkpoint. */
+export const EXIT_UNCOVERED = 3;
+
+/**
+ * `claiim chron verify`: exit 0 only when every exported entry is covered by a verified checkpoint (or
+ * `--allow-uncovered` accepts an uncovered tail), 1 on a verification failure, 2 on usage, 3
+ * (EXIT_UNCOVERED) when entries after the newest checkpoint are present. Never prints entries
+ * outside a verified checkpoint as verified.
+ */
 export function verifyCommand(argv: readonly string[], io: CliIo): Promise<number> {
   return runSubcommand('verify', VERIFY_HELP, argv, io, {
-    vkey: { type: 'string' }, origin: { type: 'string' }, since: { type: 'string' },
+    vkey: { type: 'string' }, origin: { type: 'string' }, since: { type: 'string' }, 'allow-uncovered': { type: 'boolean' },
   }, async (p) => {
     const dir = p.positionals[0];
     if (dir === undefined || p.positionals.length > 1) throw new ChronError('ERR_CHRON_USAGE', 'exactly one export directory is required');
@@ -38,8 +56,12 @@ export function verifyCommand(argv: readonly string[], io: CliIo): Promise<numbe
       throw new ChronError('ERR_CHRON_USAGE', `cannot read --since ${sinceFile}`, { cause: err });
     });
     const r = await verifyExport(dir, { verifiers, expectedOrigin: origin, ...(since === undefined ? {} : { since }) });
-    io.stdout.write(`OK: entries [${r.from}, ${r.to}) verified against ${r.checkpoints} checkpoint(s); newest: size ${r.newest.treeSize}, signed by ${r.newest.verifiedBy.join(', ')}\n`);
-    return 0;
+    io.stdout.write(`OK: entries [${r.from}, ${r.verifiedTo}) verified against ${r.checkpoints} checkpoint(s); newest: size ${r.newest.treeSize}, signed by ${r.newest.verifiedBy.join(', ')}\n`);
+    if (r.verifiedTo === r.to) return 0;
+    io.stdout.write(`NOT VERIFIED: entries [${r.verifiedTo}, ${r.to}) lie after the newest signed checkpoint (size ${r.verifiedTo}); no signature covers them, so they may have been changed, added or removed\n`);
+    if (p.values['allow-uncovered'] === true) return 0;
+    io.stderr.write(`claiim chron verify: ${r.to - r.verifiedTo} exported entr${r.to - r.verifiedTo === 1 ? 'y is' : 'ies are'} not covered by a signed checkpoint; sign a checkpoint and export again, export with --to ${r.verifiedTo}, or pass --allow-uncovered\n`);
+    return EXIT_UNCOVERED;
   });
 }
 

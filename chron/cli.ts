@@ -35,7 +35,8 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], io: CliIo) => Pr
 /**
  * Entry point of `claiim chron …` (argv excludes "chron"). Returns the exit code: 0 success /
  * everything verified, 1 a Chron failure (message names the first bad index or signature),
- * 2 usage error. Writes only to `io`.
+ * 2 usage error, 3 (`verify` only) entries after the newest checkpoint, which nothing signed covers.
+ * Writes only to `io`.
  */
 export async function chronCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;

@@ -5,8 +5,8 @@ import { ChronError } from './errors.js';
 import { perfectSubtrees, toHex } from './merkle-hash.js';
 import type { StoreReader } from './store-reader.js';
 
-/** What exportLog wrote. */
-export interface ExportSummary { from: number; to: number; checkpoints: number; dir: string }
+/** What exportLog wrote. `covered`: the newest exported checkpoint's size; entries [covered, to) are covered by no checkpoint and will not verify. */
+export interface ExportSummary { from: number; to: number; covered: number; checkpoints: number; dir: string }
 
 /**
  * Writes an auditor's export of entries [from, to) of a Chron database into `dir`:
@@ -54,7 +54,7 @@ export async function exportLog(store: StoreReader, dir: string, range: { from?:
   } catch (err) {
     throw new ChronError('ERR_CHRON_EXPORT', `cannot write export to ${dir}`, { cause: err });
   }
-  return { from, to, checkpoints: cps.length, dir };
+  return { from, to, covered: newest.treeSize, checkpoints: cps.length, dir };
 }
 
 function write(s: WriteStream, chunk: Buffer | string): Promise<void> | void {

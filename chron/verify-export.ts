@@ -15,8 +15,14 @@ export interface VerifyExportOptions {
   since?: string;
 }
 
-/** What a successful verification covered. */
-export interface VerifyExportResult { from: number; to: number; checkpoints: number; newest: VerifiedCheckpoint }
+/**
+ * What a successful verification covered. Only entries [from, verifiedTo) are verified: a signed
+ * checkpoint's root was recomputed over them. Entries [verifiedTo, to) lie after every verified
+ * checkpoint (a live log always has such a tail between two checkpoints): their bytes were read, but
+ * nothing signed covers them, so they may have been changed, added or removed, and `to` itself
+ * (from the unsigned `range` file) is only what the export claims.
+ */
+export interface VerifyExportResult { from: number; to: number; verifiedTo: number; checkpoints: number; newest: VerifiedCheckpoint }
 
 /**
  * Verifies an export directory (see exportLog) offline, with only the trusted keys:
@@ -26,6 +32,9 @@ export interface VerifyExportResult { from: number; to: number; checkpoints: num
  * 3. the root recomputed at each checkpoint's size equals that checkpoint's signed root — so all
  *    checkpoints are mutually consistent, being prefixes of the same entries;
  * 4. with `since`, the kept checkpoint's root equals the recomputed root at its size.
+ * `from` and the `prefix` hashes are bound by those roots (RFC 6962 domain separation); `to` is not:
+ * the result's `verifiedTo` (the largest verified checkpoint size) is where verification ends, and
+ * callers must not call entries at or after it verified.
  * Throws the first failure as a ChronError (`index` set when an entry is to blame):
  * ERR_CHRON_SIGNATURE, ERR_CHRON_ORIGIN, ERR_CHRON_NOTE, ERR_CHRON_LEAF_MISMATCH,
  * ERR_CHRON_ROOT_MISMATCH, ERR_CHRON_INCONSISTENT, ERR_CHRON_EXPORT.
@@ -73,7 +82,8 @@ export async function verifyExport(dir: string, opts: VerifyExportOptions): Prom
     check();
   }
   if (index < to) throw new ChronError('ERR_CHRON_EXPORT', `entries.jsonl ends at entry ${index}, the range says ${to}`, { index });
-  return { from, to, checkpoints: cps.length, newest };
+  const verifiedTo = Math.max(...targets.map((c) => c.treeSize));
+  return { from, to, verifiedTo, checkpoints: cps.length, newest };
 }
 
 function open(note: string, what: string, opts: VerifyExportOptions): VerifiedCheckpoint {

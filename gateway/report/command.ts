@@ -17,7 +17,9 @@ with only the trusted verifier key, then writes one self-contained HTML file (no
 opened) with the verification status, per-agent activity, approval sessions, policy versions,
 capability matrices and a searchable table of every entry with its inclusion proof.
 If verification fails, the report is still written, opens with a red banner naming what failed,
-and marks everything as unverified; the exit code is then 1.
+and marks everything as unverified; the exit code is then 1. Entries after the newest signed
+checkpoint (a live log has them until the next one) are covered by no signature: the report marks
+them NOT VERIFIED and the exit code is 3, as for "claiim chron verify".
 
 Options:
   --export DIR   the export directory
@@ -26,13 +28,15 @@ Options:
   --out FILE     the HTML file to write
   -h, --help     this text
 
-Exit codes: 0 written and verified, 1 written but verification failed (or a Chron error), 2 usage.
+Exit codes: 0 written and every entry verified, 1 written but verification failed (or a Chron
+error), 2 usage, 3 written, verified up to the newest checkpoint, with entries after it NOT verified.
 `;
 
 /**
  * `claiim report`: verify an export, then write the HTML report (docs/report.md). Returns the exit
  * code: 0 written and everything verified; 1 written with the failure banner, or a key/Chron error;
- * 2 usage. `now` is injected for the "generated" line.
+ * 2 usage; 3 written and verified, but some entries lie after the newest checkpoint (not verified).
+ * `now` is injected for the "generated" line.
  */
 export async function reportCommand(argv: readonly string[], io: ReportIo, now: () => Date = () => new Date()): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
@@ -54,8 +58,11 @@ export async function reportCommand(argv: readonly string[], io: ReportIo, now: 
     await writeFile(out, html);
     const v = loaded.verification;
     if (v.ok) {
-      io.stdout.write(`OK: verified ${loaded.entries.length} entries (tree size ${v.treeSize}); report written to ${out}\n`);
-      return 0;
+      const covered = loaded.entries.filter((e) => e.covered).length;
+      io.stdout.write(`OK: verified ${covered} entries (tree size ${v.treeSize}); report written to ${out}\n`);
+      if (covered === loaded.entries.length) return 0;
+      io.stderr.write(`claiim report: ${loaded.entries.length - covered} entries lie after the newest signed checkpoint and are NOT verified (marked in the report)\n`);
+      return 3;
     }
     io.stderr.write(`claiim report: VERIFICATION FAILED: ${v.code}: ${v.message}; report (with the failure banner) written to ${out}\n`);
     return 1;
