@@ -99,7 +99,10 @@ export interface Chron {
   vkeys(): string[];
   /** Append/transaction counters (group commit makes transactions < appends). */
   stats(): WriterStats;
-  /** Flushes pending appends, stops the schedule, signs a final checkpoint (unless readonly), closes. */
+  /**
+   * Flushes pending appends, stops the schedule, signs a final checkpoint (unless readonly, or a fault
+   * already closed the log to appends: then there is nothing to flush and nothing can be signed), closes.
+   */
   close(): Promise<void>;
 }
 
@@ -275,8 +278,11 @@ class ChronLog implements Chron {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     if (this.#writer !== undefined) {
       try {
-        await this.#writer.drain();
-        await this.checkpoint();
+        // A log a fault closed to appends has nothing left to flush and cannot sign a final checkpoint.
+        if (this.#writer.fault === undefined) {
+          await this.#writer.drain();
+          await this.checkpoint();
+        }
       } finally {
         this.#closed = true;
         // Reader first: the writer, closing last, checkpoints the WAL into the database file.

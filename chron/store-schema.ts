@@ -121,7 +121,12 @@ export type WriterReply =
   | { type: 'append-failed'; batches: number[]; code: string; message: string }
   | { type: 'checkpointed'; req: number; note: string; size: number }
   | { type: 'checkpoint-failed'; req: number; code: string; message: string }
-  | { type: 'closed'; req: number };
+  | { type: 'closed'; req: number }
+  /**
+   * The writer closed the log to appends and is exiting (sent after the reply to the commit that
+   * found the fault): the database file or its WAL is no longer the file it opened (open-files.ts).
+   */
+  | { type: 'fatal'; cause: 'database_replaced' | 'wal_replaced'; message: string };
 
 /** What the writer worker is started with (`workerData`). Holds private JWKs: never log it. */
 export interface WriterInit {

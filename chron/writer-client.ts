@@ -6,6 +6,14 @@ import { MAX_BATCH, type WriterInit, type WriterReply, type WriterRequest } from
 /** Where an appended entry landed: its gapless index and lowercase-hex RFC 6962 leaf hash. */
 export interface AppendResult { index: number; leafHash: string }
 
+/**
+ * Why a writable log was closed to appends before close() was called: the writer thread crashed
+ * (`writer_crashed`) or exited (`writer_exited`), or the database file (`database_replaced`) or its
+ * WAL (`wal_replaced`) was deleted or replaced under it (open-files.ts). `message` names the cause and
+ * the file path only. Only a restart (reopening the log) clears it.
+ */
+export interface ChronFault { readonly cause: 'writer_crashed' | 'writer_exited' | 'database_replaced' | 'wal_replaced'; readonly message: string }
+
 /** Counters for tests and benchmarks: group commit shows as transactions < appends. */
 export interface WriterStats { appends: number; transactions: number }
 
@@ -18,7 +26,8 @@ interface Pending { data: Uint8Array; recordId: string | null; resolve: (r: Appe
  * every message waiting on its port into one transaction (group commit happens there, without waiting
  * for this thread between two commits). Every append promise settles only after its own transaction
  * committed (resolve) or failed (reject ERR_CHRON_WRITE).
- * If the worker dies, every pending and future append rejects: the log fails closed until the
+ * If the worker dies, or reports that the database file or its WAL was deleted or replaced under it
+ * (`fatal`, then it exits), every pending and future append rejects: the log fails closed until the
  * process reopens it. A failed transaction (e.g. disk full) rejects only its own entries; later
  * appends retry against the stored state.
  */
@@ -33,6 +42,7 @@ export class WriterClient {
   #next = 1;
   #size: number;
   #dead: ChronError | undefined;
+  #fault: ChronFault | undefined;
   #stats: WriterStats = { appends: 0, transactions: 0 };
   #drainWaiters: (() => void)[] = [];
   #closing = false;
@@ -42,8 +52,8 @@ export class WriterClient {
     this.#worker = worker;
     this.#size = size;
     worker.on('message', (m: WriterReply) => this.#onReply(m));
-    worker.on('error', () => this.#die('writer worker crashed'));
-    worker.on('exit', () => this.#die('writer worker exited'));
+    worker.on('error', () => this.#die({ cause: 'writer_crashed', message: 'the writer thread crashed' }));
+    worker.on('exit', () => this.#die({ cause: 'writer_exited', message: 'the writer thread exited' }));
   }
 
   /** Starts the worker and resolves once it has opened (or created) the database. Rejects with the worker's ChronError code. */
@@ -71,6 +81,14 @@ export class WriterClient {
 
   /** Called after every committed transaction with its number of entries (metrics). Must not throw. */
   onCommit: ((entries: number) => void) | undefined;
+
+  /** Called once, when the log is closed to appends by a fault (never by close()). Must not throw. */
+  onFault: ((fault: ChronFault) => void) | undefined;
+
+  /** Why the log was closed to appends by a fault; undefined while it accepts appends and after close(). */
+  get fault(): ChronFault | undefined {
+    return this.#fault;
+  }
 
   /** Copy of the append/transaction counters. */
   stats(): WriterStats {
@@ -207,6 +225,9 @@ export class WriterClient {
       case 'checkpoint-failed':
         this.#settle(m.req, (r) => r.reject(new ChronError(m.code as ChronErrorCode, m.message)));
         return;
+      case 'fatal':
+        this.#die({ cause: m.cause, message: m.message });
+        return;
       default:
         return;
     }
@@ -219,9 +240,10 @@ export class WriterClient {
     f(r);
   }
 
-  #die(why: string): void {
+  #die(fault: ChronFault): void {
     if (this.#dead !== undefined) return;
-    this.#dead = new ChronError('ERR_CHRON_WRITE', this.#closing ? 'the log is closed' : `${why}; the log is closed to appends`);
+    this.#dead = new ChronError('ERR_CHRON_WRITE', this.#closing ? 'the log is closed' : `${fault.message}; the log is closed to appends`);
+    if (!this.#closing) this.#fault = fault;
     const err = this.#dead;
     for (const batch of this.#inFlight.values()) for (const p of batch) p.reject(err);
     for (const p of this.#queue) p.reject(err);
@@ -230,6 +252,7 @@ export class WriterClient {
     this.#queue = [];
     this.#requests.clear();
     for (const w of this.#drainWaiters.splice(0)) w();
+    if (this.#fault !== undefined) this.onFault?.(this.#fault);
   }
 }
 

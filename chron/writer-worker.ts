@@ -12,6 +12,11 @@
  * process appended (or a transaction failed) the frontier is reloaded from storage, so indices
  * stay gapless and are never reused. Checkpoints are signed here, inside a transaction that also
  * checks the new tree extends the last stored checkpoint (never two inconsistent checkpoints).
+ *
+ * After every commit, before replying, the writer checks that the database path and its WAL still
+ * name the files it opened (open-files.ts). If not, that commit is not reported durable (unless a lost
+ * WAL could be copied into the still-linked database file first), the writer sends `fatal` and exits:
+ * the log is closed to appends, as when the worker dies.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { mkdirSync } from 'node:fs';
@@ -24,6 +29,7 @@ import { signerFromJwk } from './keys.js';
 import { HASH_SIZE, leafHashOfInput } from './merkle-hash.js';
 import { rangeRoot, type SubtreeReader } from './merkle-proofs.js';
 import type { Subtree } from './frontier.js';
+import { OpenFiles, type FileFault } from './open-files.js';
 import {
   MAX_BATCH, MAX_ENTRIES, SCHEMA_SQL, STORE_FORMAT, storeFormat, storedSubtrees, subtreeId, subtreeQuery,
   type StoreFormat, type WriterInit, type WriterReply, type WriterRequest,
@@ -43,11 +49,15 @@ const reply = (m: WriterReply): void => port.postMessage(m);
 let db: Database.Database;
 let format: StoreFormat;
 let frontier: Frontier;
+let files: OpenFiles;
+/** Set once a fault closed the log: no further message is handled. */
+let stopped = false;
 // Prepared once, on first use (storedSize runs at the start of every transaction).
 let maxIdx: Database.Statement | undefined;
 let subtreeReader: SubtreeReader | undefined;
 try {
   ({ db, format } = openWritable(init));
+  files = new OpenFiles(init.path);
   frontier = Frontier.load(storedSize(), reader());
   serve();
   reply({ type: 'ready', size: frontier.size });
@@ -123,16 +133,25 @@ function serve(): void {
 
   const commitAppends = (msgs: Extract<WriterRequest, { type: 'append' }>[]): void => {
     const batches = msgs.map((x) => x.batch);
+    let done: ReturnType<typeof appendBatch>;
     try {
-      const { first, hashes, buffer } = appendBatch.immediate(msgs.flatMap((x) => x.leafInputs), msgs.flatMap((x) => x.recordIds));
-      port.postMessage({ type: 'appended', batches, first, leafHashes: hashes } satisfies WriterReply, [buffer]);
+      done = appendBatch.immediate(msgs.flatMap((x) => x.leafInputs), msgs.flatMap((x) => x.recordIds));
     } catch (err) {
       resetFrontier();
       reply({ type: 'append-failed', batches, ...describe(err) });
+      return;
     }
+    const fault = files.check();
+    if (fault === undefined || rescued(fault)) {
+      port.postMessage({ type: 'appended', batches, first: done.first, leafHashes: done.hashes } satisfies WriterReply, [done.buffer]);
+    } else {
+      reply({ type: 'append-failed', batches, code: 'ERR_CHRON_WRITE', message: fault.message });
+    }
+    if (fault !== undefined) stop(fault);
   };
 
   const handle = (m: WriterRequest): void => {
+    if (stopped) return;
     switch (m.type) {
       case 'append': {
         // Group commit: take every append already queued behind this one, stopping at another kind of message.
@@ -154,7 +173,10 @@ function serve(): void {
       case 'checkpoint':
         try {
           const { note, size } = checkpointNow.immediate(m.nowMs);
-          reply({ type: 'checkpointed', req: m.req, note, size });
+          const fault = files.check();
+          if (fault === undefined || rescued(fault)) reply({ type: 'checkpointed', req: m.req, note, size });
+          else reply({ type: 'checkpoint-failed', req: m.req, code: 'ERR_CHRON_WRITE', message: fault.message });
+          if (fault !== undefined) stop(fault);
         } catch (err) {
           resetFrontier();
           reply({ type: 'checkpoint-failed', req: m.req, ...describe(err) });
@@ -168,6 +190,37 @@ function serve(): void {
     }
   };
   port.on('message', handle);
+}
+
+/**
+ * After a lost WAL (deleted or replaced; the database file still the one opened), copies every frame of
+ * the WAL still open into the database file (a FULL checkpoint, fsynced), so that the commits made
+ * since the last checkpoint — acknowledged ones and the one that found the fault — survive. True when
+ * the whole WAL was copied and the database path still names the file opened; the commit is then durable.
+ */
+function rescued(fault: FileFault): boolean {
+  if (fault.cause !== 'wal_replaced') return false;
+  try {
+    const [r] = db.pragma('wal_checkpoint(FULL)') as { busy: number; log: number; checkpointed: number }[];
+    return r !== undefined && r.busy === 0 && r.log === r.checkpointed && files.databaseUnmoved();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Closes the log to appends after a file fault: tells the client why (it rejects everything still
+ * pending and every later append with ERR_CHRON_WRITE), closes the database and exits. SQLite does not
+ * checkpoint or delete the WAL when closing a database whose file has moved.
+ */
+function stop(fault: FileFault): void {
+  stopped = true;
+  reply({ type: 'fatal', cause: fault.cause, message: fault.message });
+  try {
+    db.close();
+  } finally {
+    port.close();
+  }
 }
 
 /** Rows per multi-row INSERT statement (SQLite allows 32,766 parameters; 64 × 4 stays far below). */
