@@ -30,6 +30,7 @@ export function disabledChron(origin: string): Chron {
     indexOfId: () => undefined,
     vkeys: () => [],
     stats: (): WriterStats => ({ appends: size, transactions: 0 }),
+    fault: () => undefined,
     close: () => Promise.resolve(),
   };
 }

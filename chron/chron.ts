@@ -6,7 +6,7 @@ import { consistencyProof, inclusionProof, memoReader, treeRoot } from './merkle
 import { StoreReader, type EntryFilter, type StoredCheckpoint, type StoredEntry } from './store-reader.js';
 import type { StoreFormat } from './store-schema.js';
 import { formatTlogProof } from './tlog-proof.js';
-import { WriterClient, type AppendResult, type WriterStats } from './writer-client.js';
+import { WriterClient, type AppendResult, type ChronFault, type WriterStats } from './writer-client.js';
 
 /** Options of openChron. Validated once; each problem names its option. */
 export interface ChronOptions {
@@ -28,9 +28,14 @@ export interface ChronOptions {
   onCommit?: (entries: number) => void;
   /** Called when a scheduled checkpoint fails (the schedule keeps running). */
   onCheckpointError?: (err: ChronError) => void;
+  /**
+   * Called once, on the main thread, when a fault closes the log to appends (see Chron.fault); never
+   * by close(). Must not throw.
+   */
+  onFault?: (fault: ChronFault) => void;
 }
 
-export type { AppendResult, WriterStats } from './writer-client.js';
+export type { AppendResult, ChronFault, WriterStats } from './writer-client.js';
 
 /**
  * How an append may be batched. `deferMs` (default 0): hold the entry up to this long for a non-deferred
@@ -100,6 +105,13 @@ export interface Chron {
   /** Append/transaction counters (group commit makes transactions < appends). */
   stats(): WriterStats;
   /**
+   * Why a writable log is closed to appends though close() was not called — the writer thread crashed
+   * or exited, or the database file or its WAL was deleted or replaced — or undefined: while it accepts
+   * appends, after a graceful close(), and always for a read-only log. Only reopening the log (a
+   * restart of the process) clears it.
+   */
+  fault(): ChronFault | undefined;
+  /**
    * Flushes pending appends, stops the schedule, signs a final checkpoint (unless readonly, or a fault
    * already closed the log to appends: then there is nothing to flush and nothing can be signed), closes.
    */
@@ -134,6 +146,7 @@ export async function openChron(opts: ChronOptions): Promise<Chron> {
   }
   const writer = await WriterClient.start({ path: opts.path, origin: opts.origin, keys });
   writer.onCommit = opts.onCommit;
+  writer.onFault = opts.onFault;
   let reader: StoreReader;
   try {
     reader = new StoreReader(opts.path);
@@ -271,6 +284,10 @@ class ChronLog implements Chron {
 
   stats(): WriterStats {
     return this.#writer?.stats() ?? { appends: 0, transactions: 0 };
+  }
+
+  fault(): ChronFault | undefined {
+    return this.#writer?.fault;
   }
 
   async close(): Promise<void> {

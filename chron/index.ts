@@ -3,7 +3,7 @@
  * The gateway codes against this module only; `chron/` never imports `gateway/` or `rules/`.
  */
 export { openChron, openChronReadonly } from './chron.js';
-export type { Chron, ChronOptions, AppendOptions, AppendResult, WriterStats, InclusionProof, ConsistencyProof } from './chron.js';
+export type { Chron, ChronFault, ChronOptions, AppendOptions, AppendResult, WriterStats, InclusionProof, ConsistencyProof } from './chron.js';
 export { ChronError, CHRON_ERROR_CODES, isChronError } from './errors.js';
 export type { ChronErrorCode } from './errors.js';
 export { generateSigningKey, parseVerifierKey, parseVerifierKeys, signerFromJwk, readSigningJwk } from './keys.js';

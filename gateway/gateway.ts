@@ -54,7 +54,10 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
     ruleIds: ['default_deny', 'pre_policy', 'aiorg_wall', ...config.policies.flatMap((p) => p.rules.map((r) => r.id))],
     reasons: [...Object.keys(REASONS), 'shadow'],
   });
-  const opened = opts.chron ?? await openChron({ path: config.chron.dbPath, origin: config.chron.origin, signingKeyFile: config.chron.signingKeyFile, checkpointIntervalMs: config.chron.checkpointIntervalMs, now, onCommit: (n) => metrics.chronBatch(n) });
+  const opened = opts.chron ?? await openChron({ path: config.chron.dbPath, origin: config.chron.origin, signingKeyFile: config.chron.signingKeyFile, checkpointIntervalMs: config.chron.checkpointIntervalMs, now, onCommit: (n) => metrics.chronBatch(n),
+    // Once, when a fault closes the log to appends (never on close()): from now on every request is refused
+    // (503 chron_unavailable) and /healthz fails, until a restart.
+    onFault: (f) => log.error({ msg: 'chron_closed', cause: f.cause, error: f.message }) });
   // An auditor can fetch a signed checkpoint from the first moment (a fresh log has none yet).
   if (!opts.chron && opened.latestCheckpoint() === undefined) await opened.checkpoint();
   metrics.setCheckpointAgeSource(() => {

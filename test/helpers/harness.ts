@@ -8,7 +8,7 @@ import { loadConfig } from '../../gateway/config/load.js';
 import { startFakeUpstream, type FakeUpstream } from '../../gateway/demo/fake-upstreams/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/gateway.js';
 import { generateDevIssuerKey, mintDevToken } from '../../gateway/identity/index.js';
-import { createLogger } from '../../gateway/log.js';
+import { createLogger, type Logger } from '../../gateway/log.js';
 import { tempDir } from './tmp.js';
 
 export const ISSUER = 'https://idp.test';
@@ -41,9 +41,9 @@ export interface Harness {
  * and f1 (finance), loads it through the real loader and starts the gateway on port 0. Everything is
  * stopped in t.after. `readonlyChron` opens the Chron database read-only (appends fail). `extraUpstreams`
  * and `extraPolicies` are YAML list items appended to `upstreams:` and `policies:` (`{{upstream_url}}` in
- * `extraUpstreams` becomes the fake GitHub's URL).
+ * `extraUpstreams` becomes the fake GitHub's URL). `log` receives the gateway's log lines.
  */
-export async function startHarness(t: TestContext, opts: { upstream?: Parameters<typeof startFakeUpstream>[1]; rules?: string; readonlyChron?: boolean; upstreamTarget?: string; timeoutMs?: number; tls?: boolean; requireClientCert?: boolean; limits?: string; now?: () => number; websocket?: boolean; hosts?: string[]; decodeSlash?: boolean; extraUpstreams?: string; extraPolicies?: string } = {}): Promise<Harness> {
+export async function startHarness(t: TestContext, opts: { upstream?: Parameters<typeof startFakeUpstream>[1]; rules?: string; readonlyChron?: boolean; upstreamTarget?: string; timeoutMs?: number; tls?: boolean; requireClientCert?: boolean; limits?: string; now?: () => number; websocket?: boolean; hosts?: string[]; decodeSlash?: boolean; extraUpstreams?: string; extraPolicies?: string; log?: Logger } = {}): Promise<Harness> {
   const tmp = tempDir(t);
   const keys = await generateDevIssuerKey(tmp.dir);
   const signingKey = `${tmp.dir}/chron.jwk`;
@@ -90,7 +90,7 @@ ${opts.extraPolicies ?? ''}`);
     await writer.close();
     chron = await openChron({ path: loaded.config.chron.dbPath, origin: loaded.config.chron.origin, signingKeyFile: signingKey, checkpointIntervalMs: 0, readonly: true });
   }
-  const gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, createLogger('silent'), { env, sources: loaded.sources, ...(opts.now ? { now: opts.now } : {}), ...(chron ? { chron } : {}) });
+  const gw = await startGateway(loaded.config, loaded.policySet, loaded.secrets, opts.log ?? createLogger('silent'), { env, sources: loaded.sources, ...(opts.now ? { now: opts.now } : {}), ...(chron ? { chron } : {}) });
   t.after(() => gw.close());
   const read = (): Buffer[] => {
     const out: Buffer[] = [];
