@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { isChronError } from '../../chron/index.js';
 import { loadExport } from './export-reader.js';
 import { renderReport, type ReportAssets } from './html.js';
-import { buildModel } from './model.js';
+import { buildModel, modelEntries } from './model.js';
 
 /** Where the command writes (process streams in production, buffers in tests). */
 export interface ReportIo { readonly stdout: { write(s: string): unknown }; readonly stderr: { write(s: string): unknown } }
@@ -54,7 +54,7 @@ export async function reportCommand(argv: readonly string[], io: ReportIo, now: 
   const out = values.out as string;
   try {
     const loaded = await loadExport(dir, values.vkey as string);
-    const html = renderReport(loaded, buildModel(loaded.entries), await chartAssets(), now().toISOString());
+    const html = renderReport(loaded, buildModel(modelEntries(loaded)), await chartAssets(), now().toISOString());
     await writeFile(out, html);
     const v = loaded.verification;
     if (v.ok) {

@@ -98,7 +98,7 @@ function verificationSection(loaded: LoadedExport): string {
 <tr><th>key id</th><td class="mono">${v.keyIds.map(show).join('<br>')}</td></tr>
 <tr><th>checkpoints checked</th><td>${v.checkpoints}</td></tr></table>
 <p>The bytes of every entry before index ${v.treeSize} hash to the leaves of the tree whose root is signed above; every exported checkpoint is a prefix of the same log.</p>
-${uncovered > 0 ? `<p class="bad" data-count="uncovered">${uncovered} entr${uncovered === 1 ? 'y lies' : 'ies lie'} after the newest signed checkpoint and ${uncovered === 1 ? 'is' : 'are'} NOT verified; ${uncovered === 1 ? 'it is' : 'they are'} marked in the table.</p>` : ''}
+${uncovered > 0 ? `<p class="bad" data-count="uncovered">${uncovered} entr${uncovered === 1 ? 'y lies' : 'ies lie'} after the newest signed checkpoint and ${uncovered === 1 ? 'is' : 'are'} NOT verified; ${uncovered === 1 ? 'it is' : 'they are'} left out of the summary, agent, approval-session and policy sections below and marked in the entries table.</p>` : ''}
 </section>`;
 }
 

@@ -1,4 +1,4 @@
-import type { ReportEntry } from './export-reader.js';
+import type { LoadedExport, ReportEntry } from './export-reader.js';
 
 /** One denied attempt of an agent, as shown in the report. */
 export interface DeniedAttempt { readonly index: number; readonly time: string; readonly method: string; readonly path: string; readonly rule: string; readonly reason: string; readonly status: string }
@@ -51,6 +51,16 @@ export interface ReportModel {
   readonly totals: { entries: number; decisions: number; allow: number; deny: number; outcomes: number; approvals: number };
   readonly bucketStarts: number[];
   readonly bucketMs: number;
+}
+
+/**
+ * The entries the report's sections are built from: when the export verified, only those a signed
+ * checkpoint covers — an uncovered tail could be edited or made up, so it must not feed the summary,
+ * the agents, the approval sessions or the policy versions (the entries table still lists it, marked).
+ * When verification failed, all of them: every section is then headed UNVERIFIED.
+ */
+export function modelEntries(loaded: LoadedExport): readonly ReportEntry[] {
+  return loaded.verification.ok ? loaded.entries.filter((e) => e.covered) : loaded.entries;
 }
 
 /**

@@ -12,7 +12,9 @@ test('report – live export with 5 entries after the newest checkpoint → thos
   const log = await openLog(t, s);
   for (let i = 0; i < 10; i++) await log.append(decision(i));
   await log.checkpoint();
-  for (let i = 10; i < 15; i++) await log.append(decision(i));
+  for (let i = 10; i < 14; i++) await log.append(decision(i));
+  // In the uncovered tail: an agent seen nowhere else, and an approval session (as an edited export could add).
+  await log.append({ type: 'chron.approval/v1', event: 'activated', session_id: 'FORGED-SESSION', time: '2026-01-01T00:00:20.000Z', agent: 'tail-only-agent', approvers: ['ciso@x', 'cto@x'], scope: ['github/prod-change'] });
   const vkey = join(s.dir, 'auditor.vkey');
   writeFileSync(vkey, `${log.vkeys().join('\n')}\n`);
   const dir = join(s.dir, 'export');
@@ -32,5 +34,12 @@ test('report – live export with 5 entries after the newest checkpoint → thos
   assert.equal(await reportCommand(['--export', dir, '--vkey', vkey, '--out', out], io), 3);
   assert.match(io.out(), /^OK: verified 10 entries \(tree size 10\)/);
   assert.match(io.err(), /5 entries lie after the newest signed checkpoint and are NOT verified/);
-  assert.match(readFileSync(out, 'utf8'), /data-count="uncovered">5 entries lie after the newest signed checkpoint/);
+  const page = readFileSync(out, 'utf8');
+  assert.match(page, /data-count="uncovered">5 entries lie after the newest signed checkpoint and are NOT verified; they are left out of the summary/);
+  // Sections are built from covered entries only; the table (report data) still lists all 15.
+  assert.match(page, /data-count="entries">10</);
+  const sections = page.slice(0, page.indexOf('<section id="entries">'));
+  assert.equal(sections.includes('FORGED-SESSION'), false, 'a session only in the uncovered tail is not shown as a session');
+  assert.equal(sections.includes('tail-only-agent'), false);
+  assert.ok(page.includes('FORGED-SESSION'), 'the entry itself is still in the table data, marked not covered');
 });
