@@ -5,8 +5,18 @@ import type { Duplex } from 'node:stream';
 import type { GatewayConfig } from './config/types.js';
 import type { ServerTls } from './tls/server-tls.js';
 
-/** Upgraded (websocket) connections per server: Node stops tracking them after the upgrade, stop() ends them. */
-const upgradedSockets = new WeakMap<Server, Set<Duplex>>();
+/**
+ * Upgrade (websocket) and CONNECT connections per server: Node hands them over and stops tracking them (no
+ * server timeout applies, closeAllConnections() skips them), so stop() ends them itself.
+ */
+const handedOverSockets = new WeakMap<Server, Set<Duplex>>();
+
+/** How long a connection closed after its answer may stay idle, for the client to read the answer and close first (ms). */
+const LINGER_IDLE_MS = 1_000;
+/** The longest it may stay at all, however the client behaves (ms). */
+const LINGER_MAX_MS = 10_000;
+/** Connections closeAfterAnswer already took care of. */
+const closing = new WeakSet<Duplex>();
 
 /** Upgrade requests in flight: their raw socket and the bytes that followed the head. */
 export const upgrades = new WeakMap<IncomingMessage, { socket: Duplex; head: Buffer }>();
@@ -31,26 +41,46 @@ export function createAgentServer(config: GatewayConfig, tls: ServerTls | undefi
   const server: Server = tls ? createHttpsServer({ ...options, ...tls.options() }, handler) : createServer(options, handler);
   tls?.attach(server as HttpsServer);
   server.on('clientError', onClientError);
-  // An upgrade request lives the same life as any request; the handler finds its socket and head here.
+  // An upgrade or CONNECT request lives the same life as any request; the handler finds an upgrade's socket
+  // and head in `upgrades`. Node no longer watches these sockets: once the answer is written, the connection
+  // closes (closeAfterAnswer), and stop() ends whatever is still open.
   const open = new Set<Duplex>();
-  upgradedSockets.set(server, open);
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  handedOverSockets.set(server, open);
+  const handOver = (req: IncomingMessage, socket: Duplex): void => {
     open.add(socket);
     socket.once('close', () => open.delete(socket));
-    upgrades.set(req, { socket, head });
+    // Node removed its own 'error' listener: a reset connection must not become an uncaught exception.
+    socket.on('error', () => socket.destroy());
     const res = new ServerResponse(req);
     res.assignSocket(socket as Socket);
-    res.once('finish', () => socket.end());
+    res.once('finish', () => closeAfterAnswer(socket));
     server.emit('request', req, res);
+  };
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgrades.set(req, { socket, head });
+    handOver(req, socket);
   });
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
-  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
-    const res = new ServerResponse(req);
-    res.assignSocket(socket as Socket);
-    res.once('finish', () => socket.end());
-    server.emit('request', req, res);
-  });
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => handOver(req, socket));
   return server;
+}
+
+/**
+ * Closes a connection that is done — a handed-over one (upgrade, CONNECT) whose answer is written, or either
+ * side of a websocket whose other side closed: ends our side once what was written is flushed, reads and
+ * discards whatever the peer still sends (never parsed as a request), and lets the socket go when the peer
+ * closed its side too, after LINGER_IDLE_MS without traffic, or at the latest after LINGER_MAX_MS. A peer
+ * that never closes cannot keep the connection (and its file descriptor). Idempotent.
+ */
+export function closeAfterAnswer(socket: Duplex): void {
+  if (socket.destroyed || closing.has(socket)) return;
+  closing.add(socket);
+  const cut = setTimeout(() => socket.destroy(), LINGER_MAX_MS);
+  cut.unref();
+  socket.once('close', () => clearTimeout(cut));
+  (socket as Socket).setTimeout(LINGER_IDLE_MS, () => socket.destroy());
+  socket.resume();
+  socket.end();
 }
 
 /** Binds `server`; rejects on EADDRINUSE and the like. */
@@ -67,7 +97,7 @@ export function stop(server: Server, graceMs: number): Promise<void> {
     if (!server.listening) { resolve(); return; }
     const timer = setTimeout(() => {
       server.closeAllConnections();
-      for (const s of upgradedSockets.get(server) ?? []) s.destroy();
+      for (const s of handedOverSockets.get(server) ?? []) s.destroy();
     }, graceMs);
     timer.unref();
     server.close(() => { clearTimeout(timer); resolve(); });
