@@ -12,7 +12,6 @@ import type { AgentConfig, GatewayConfig, UpstreamConfig } from './config/types.
 import type { Forwarder } from './forward.js';
 import { upgrades } from './listeners.js';
 import type { WebsocketForwarder } from './websocket.js';
-import type { Socket } from 'node:net';
 import type { Authenticator } from './identity/index.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -257,12 +256,20 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     answeredSockets.add(req.socket);
     const upgrade = headers.websocket ? upgrades.get(req) : undefined;
     if (upgrade) {
-      // The decision is durable: hand the connection to the websocket proxy with the canonical request.
-      res.detachSocket(upgrade.socket as Socket);
-      ws.forward({ upstream, pathAndQuery: path + (rawQuery ? `?${rawQuery}` : ''), headers: headers.forward, requestId: entry.request_id }, req, upgrade.socket, upgrade.head,
-        () => metrics.upstreamError(upstream.name, 'upstream_unreachable'));
-      observe(decided, performance.now() - c.started, undefined);
-      log.info({ msg: 'request', request_id: entry.request_id, agent: agent.id, upstream: upstream.name, effect: 'allow', rule: decided.rule_id, status: 101 });
+      // The decision is durable: the websocket proxy does the handshake with the canonical request. Its answer
+      // (101, another status, or none in time) is the outcome; the connection keeps this agent's concurrency
+      // slot (released in handle's finally) until it closes.
+      const hs = await ws.forward({ upstream, pathAndQuery: path + (rawQuery ? `?${rawQuery}` : ''), headers: headers.forward, requestId: entry.request_id }, res, upgrade.socket, upgrade.head);
+      const totalMs = performance.now() - c.started;
+      const status = hs.ok ? hs.status : statusOf(hs.reason);
+      if (!hs.ok && hs.reason !== 'agent_disconnected') {
+        writeJson(res, status, { effect: 'allow', status, reason: hs.reason, rule_id: decided.rule_id, decision_id: decided.decision_id, chron_index: index, request_id: entry.request_id }, true);
+        metrics.upstreamError(upstream.name, hs.reason);
+      }
+      observe(decided, totalMs, hs.upstreamMs);
+      log.info({ msg: 'request', request_id: entry.request_id, agent: agent.id, upstream: upstream.name, effect: 'allow', rule: decided.rule_id, status, total_ms: round(totalMs), upstream_ms: round(hs.upstreamMs) });
+      recordOutcome(decided, upstream.name, status, hs.ok ? null : hs.reason, hs.upstreamMs, totalMs);
+      await hs.closed;
       return;
     }
     // The agent went away before its answer was written: abort the upstream request. undici takes an

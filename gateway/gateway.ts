@@ -71,7 +71,7 @@ export async function startGateway(config: GatewayConfig, policySet: PolicySet, 
   // and answers 503 until the log works again.
   const { chron, writeFirst } = observedChron(opened, metrics, health, { type: 'chron.policy/v1', event: 'loaded', time: new Date(now()).toISOString(), policy_digest: policySet.digest, previous_digest: null, changed: true });
   const forwarder = new Forwarder(config.upstreams, secrets);
-  const ws = new WebsocketForwarder(secrets);
+  const ws = new WebsocketForwarder(config.upstreams, secrets);
   const router = new Router(config.upstreams);
   // Until the listeners' try below, a failure must still close what is open (the Chron writer would keep
   // the process alive: `claiim start` would hang instead of exiting 1).

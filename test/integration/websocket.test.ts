@@ -1,27 +1,8 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { startHarness, type Harness } from '../helpers/harness.js';
-
-/** A websocket-speaking upstream: answers the handshake (RFC 6455 §4.2.2), then echoes bytes; records each upgrade's headers. */
-async function wsUpstream(t: TestContext): Promise<{ url: string; upgrades: { url: string; headers: IncomingHttpHeaders }[] }> {
-  const upgrades: { url: string; headers: IncomingHttpHeaders }[] = [];
-  const server = createServer((_req, res) => { res.writeHead(404).end(); });
-  const sockets = new Set<import('node:stream').Duplex>();
-  server.on('upgrade', (req, socket) => {
-    sockets.add(socket);
-    upgrades.push({ url: req.url ?? '', headers: req.headers });
-    const accept = createHash('sha1').update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-    socket.on('data', (d: Buffer) => socket.write(d));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => { for (const s of sockets) s.destroy(); server.closeAllConnections(); server.close(); });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, upgrades };
-}
+import { wsUpstream } from '../helpers/ws-upstream.js';
 
 /** Sends a raw upgrade request; returns the status line and, after a 101, what one message echoes back. */
 function upgrade(h: Harness, path: string, token: string): Promise<{ status: number; echo: string }> {
