@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { Pool, errors } from 'undici';
-import { connectionNamedIn, echoesSecret, relayableResponseHeader } from './canonical/headers.js';
+import { bareSecret, relayableResponseHeaders } from './canonical/headers.js';
 import type { UpstreamConfig } from './config/types.js';
 import { upstreamConnectOptions } from './tls/upstream-ca.js';
 
@@ -41,8 +41,7 @@ export class Forwarder {
     this.#secrets = secrets;
     for (const u of upstreams) {
       const formatted = secrets.get(u.name);
-      const [prefix = '', suffix = ''] = u.credential.format.split('{secret}');
-      if (formatted !== undefined) this.#bare.set(u.name, formatted.slice(prefix.length, formatted.length - suffix.length));
+      if (formatted !== undefined) this.#bare.set(u.name, bareSecret(u.credential.format, formatted));
       this.#pools.set(u.name, new Pool(u.target.origin, {
         connections: 128,
         pipelining: 1,
@@ -59,8 +58,8 @@ export class Forwarder {
     const started = performance.now();
     const pool = this.#pools.get(req.upstream.name);
     const secret = this.#secrets.get(req.upstream.name);
-    const bare = this.#bare.get(req.upstream.name) ?? secret ?? '';
     if (!pool || secret === undefined) return { ok: false, reason: 'upstream_unreachable', headersSent: false, upstreamMs: 0 };
+    const bare = this.#bare.get(req.upstream.name) ?? secret;
     const headers: string[] = [];
     for (const [n, v] of req.headers) headers.push(n, v);
     headers.push(req.upstream.credential.header, secret, 'x-request-id', req.requestId);
@@ -79,15 +78,8 @@ export class Forwarder {
         signal: req.signal,
       }, ({ statusCode, headers: answerHeaders }) => {
         status = statusCode;
-        const out: Record<string, string | string[]> = {};
-        const named = answerHeaders.connection === undefined ? undefined : connectionNamedIn(answerHeaders.connection);
-        for (const [name, value] of Object.entries(answerHeaders)) {
-          if (value === undefined || !relayableResponseHeader(name, named)) continue;
-          // An upstream reflecting request headers would hand the agent the credential it must never hold.
-          if (bare !== '' && echoesSecret(value, bare)) continue;
-          out[name] = value;
-        }
-        res.writeHead(statusCode, out);
+        // An upstream reflecting request headers would hand the agent the credential it must never hold.
+        res.writeHead(statusCode, relayableResponseHeaders(answerHeaders, bare));
         return res;
       });
       return { ok: true, status, upstreamMs: performance.now() - started };

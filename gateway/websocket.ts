@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage,
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connectionNamedIn, echoesSecret, relayableResponseHeader } from './canonical/headers.js';
+import { bareSecret, relayableResponseHeaders } from './canonical/headers.js';
 import type { UpstreamConfig } from './config/types.js';
 import { closeAfterAnswer } from './listeners.js';
 import { upstreamConnectOptions } from './tls/upstream-ca.js';
@@ -46,9 +46,7 @@ export class WebsocketForwarder {
     for (const u of upstreams) {
       const secret = secrets.get(u.name);
       if (!u.websocket || secret === undefined) continue;
-      const [prefix = '', suffix = ''] = u.credential.format.split('{secret}');
-      const bare = secret.slice(prefix.length, secret.length - suffix.length);
-      this.#upstreams.set(u.name, { secret, bare: bare === '' ? secret : bare, ca: u.target.protocol === 'https:' ? upstreamConnectOptions(u.caFile).ca : undefined });
+      this.#upstreams.set(u.name, { secret, bare: bareSecret(u.credential.format, secret), ca: u.target.protocol === 'https:' ? upstreamConnectOptions(u.caFile).ca : undefined });
     }
   }
 
@@ -109,7 +107,7 @@ export class WebsocketForwarder {
         upSocket.setTimeout(0);
         upSocket.setNoDelay(true);
         (socket as Socket).setNoDelay(true);
-        const out = relayed(answer.headers, p.bare);
+        const out = relayableResponseHeaders(answer.headers, p.bare) as OutgoingHttpHeaders;
         out.connection = 'Upgrade';
         out.upgrade = 'websocket';
         let text = 'HTTP/1.1 101 Switching Protocols\r\n';
@@ -134,7 +132,7 @@ export class WebsocketForwarder {
         answer.socket.setTimeout(r.upstream.timeoutMs, () => { answer.destroy(); socket.destroy(); });
         answer.once('error', () => socket.destroy());
         socket.once('close', () => answer.destroy());
-        res.writeHead(answer.statusCode ?? 502, { ...relayed(answer.headers, p.bare), connection: 'close' });
+        res.writeHead(answer.statusCode ?? 502, { ...relayableResponseHeaders(answer.headers, p.bare) as OutgoingHttpHeaders, connection: 'close' });
         answer.pipe(res);
       });
       up.end();
@@ -145,15 +143,4 @@ export class WebsocketForwarder {
   close(): void {
     for (const s of this.#open) s.destroy();
   }
-}
-
-/** The response headers that may reach the agent: the same filter as forward.ts (hop-by-hop, Connection-named, credential echoes). */
-function relayed(headers: IncomingHttpHeaders, bare: string): OutgoingHttpHeaders {
-  const named = headers.connection === undefined ? undefined : connectionNamedIn(headers.connection);
-  const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || !relayableResponseHeader(name, named) || echoesSecret(value, bare)) continue;
-    out[name] = value;
-  }
-  return out;
 }

@@ -120,3 +120,27 @@ export function echoesSecret(value: string | readonly string[], secret: string):
   for (const v of value) if (v.includes(secret)) return true;
   return false;
 }
+
+/**
+ * The bare secret inside a formatted credential header value (`xyz` of `Bearer xyz` for format
+ * `Bearer {secret}`): what an upstream echo must not hand back. The whole value when it cannot be cut out.
+ */
+export function bareSecret(format: string, formatted: string): string {
+  const [prefix = '', suffix = ''] = format.split('{secret}');
+  const bare = formatted.startsWith(prefix) && formatted.endsWith(suffix) ? formatted.slice(prefix.length, formatted.length - suffix.length) : '';
+  return bare === '' ? formatted : bare;
+}
+
+/**
+ * The upstream response headers the agent may receive (HTTP and websocket answers alike): not hop-by-hop,
+ * not named in the response's own Connection header, and none whose value carries `bare` (the injected secret).
+ */
+export function relayableResponseHeaders<V extends string | string[]>(headers: Readonly<Record<string, V | undefined>>, bare: string): Record<string, V> {
+  const named = headers.connection === undefined ? undefined : connectionNamedIn(headers.connection);
+  const out: Record<string, V> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || !relayableResponseHeader(name, named) || echoesSecret(value, bare)) continue;
+    out[name] = value;
+  }
+  return out;
+}
