@@ -340,10 +340,13 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
     observe(e, performance.now() - c.started, undefined);
     if (LIMIT_REASONS.has(e.reason)) metrics.rejectedByLimit(e.agent, e.reason);
     log.info({ msg: 'request', request_id: e.request_id, agent: e.agent, upstream: e.upstream, effect: 'deny', rule: e.rule_id, reason: e.reason, status });
-    writeJson(c.res, status, {
+    // One literal shape (no conditional spread, which is slow to build and to serialise); `detail` added only when set.
+    const body: Parameters<typeof answerBody>[0] = {
       effect: 'deny', status, reason: e.reason, rule_id: e.rule_id, decision_id: e.decision_id, chron_index: index,
-      request_id: e.request_id, agent: who.agent?.id ?? null, anchor: who.agent?.anchor ?? null, ...(e.detail ? { detail: e.detail } : {}),
-    }, !c.req.complete || CLOSE_REASONS.has(e.reason));
+      request_id: e.request_id, agent: who.agent?.id ?? null, anchor: who.agent?.anchor ?? null,
+    };
+    if (e.detail) body.detail = e.detail;
+    writeJson(c.res, status, body, !c.req.complete || CLOSE_REASONS.has(e.reason));
   }
 
   function answerUnrecorded(c: Ctx, decisionId: string): void {
