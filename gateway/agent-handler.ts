@@ -4,7 +4,7 @@ import { TLSSocket } from 'node:tls';
 import type { Chron } from '../chron/index.js';
 import { parseBody, queryShadowsBody, type BodyFacts, type HttpMethod, type PolicySet } from '../rules/index.js';
 import type { Approvals } from './approvals/index.js';
-import { readBody, limitStream } from './body.js';
+import { formMethodOverride, hasFormBody, readBody, limitStream } from './body.js';
 import { canonicalHeaders, type HeaderFacts } from './canonical/headers.js';
 import { canonicalMethod } from './canonical/method.js';
 import { canonicalTarget, queryPairs } from './canonical/target.js';
@@ -371,27 +371,6 @@ export function createAgentHandler(deps: AgentHandlerDeps): (req: IncomingMessag
       policy_digest: s.policySet.digest, body_sha256: null, shadow: [], approval: null,
     };
   }
-}
-
-/** A form-encoded (or multipart form) body is on its way. */
-function hasFormBody(h: HeaderFacts): boolean {
-  if (h.contentLength === 0 || (h.contentLength === undefined && !h.chunked)) return false;
-  return /^\s*(?:application\/x-www-form-urlencoded|multipart\/form-data)\s*(?:;|$)/i.test(h.contentType ?? '');
-}
-
-/**
- * True if a form body carries a `_method` field (also as `_method[…]`): a urlencoded key after `+` and
- * percent-decoding, or a multipart part named so. Lenient on purpose: only looking, not parsing for rules.
- */
-function formMethodOverride(body: Buffer, contentType: string): boolean {
-  const text = body.toString('latin1');
-  if (/^\s*multipart\//i.test(contentType)) return /content-disposition:[^\r\n]*;\s*name\s*=\s*"?_method(?:["\[;\s]|$)/im.test(text);
-  for (const piece of text.split('&')) {
-    const eq = piece.indexOf('=');
-    const key = (eq < 0 ? piece : piece.slice(0, eq)).replace(/\+/g, ' ').replace(/%([0-9a-f]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
-    if (key === '_method' || key.startsWith('_method[')) return true;
-  }
-  return false;
 }
 
 function rawHeaders(raw: readonly string[], name: string): string[] {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
+import type { HeaderFacts } from './canonical/headers.js';
 
 /**
  * Reads a request body whole, up to `limit` bytes (CASES.md B10: a rule never sees a truncated prefix).
@@ -39,4 +40,25 @@ export function limitStream(limit: number): Transform {
       cb(null, chunk);
     },
   });
+}
+
+/** A form-encoded (or multipart form) body is on its way. */
+export function hasFormBody(h: HeaderFacts): boolean {
+  if (h.contentLength === 0 || (h.contentLength === undefined && !h.chunked)) return false;
+  return /^\s*(?:application\/x-www-form-urlencoded|multipart\/form-data)\s*(?:;|$)/i.test(h.contentType ?? '');
+}
+
+/**
+ * True if a form body carries a `_method` field (also as `_method[…]`): a urlencoded key after `+` and
+ * percent-decoding, or a multipart part named so. Lenient on purpose: only looking, not parsing for rules.
+ */
+export function formMethodOverride(body: Buffer, contentType: string): boolean {
+  const text = body.toString('latin1');
+  if (/^\s*multipart\//i.test(contentType)) return /content-disposition:[^\r\n]*;\s*name\s*=\s*"?_method(?:["\[;\s]|$)/im.test(text);
+  for (const piece of text.split('&')) {
+    const eq = piece.indexOf('=');
+    const key = (eq < 0 ? piece : piece.slice(0, eq)).replace(/\+/g, ' ').replace(/%([0-9a-f]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+    if (key === '_method' || key.startsWith('_method[')) return true;
+  }
+  return false;
 }
