@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { chronCommand } from '../../chron/cli.js';
 import { generateSigningKey, readSigningJwk, signerFromJwk, signCheckpoint } from '../../chron/index.js';
-import { ORIGIN, captureIo, decision, openLog, scratch } from './helpers.js';
+import { ORIGIN, captureIo, decision, lines, openLog, scratch, verify, writeLines } from './helpers.js';
 
 /** A log of 20 entries with checkpoints at 10 and 20, exported to DIR; the auditor's vkey kept aside. */
 async function exported(t: TestContext): Promise<{ dir: string; db: string; key: string; out: string; vkey: string; cp10: string }> {
@@ -24,14 +24,6 @@ async function exported(t: TestContext): Promise<{ dir: string; db: string; key:
   return { ...s, out, vkey, cp10 };
 }
 
-async function verify(e: { out: string; vkey: string }, ...extra: string[]): Promise<{ code: number; err: string; out: string }> {
-  const io = captureIo();
-  const code = await chronCommand(['verify', e.out, '--vkey', e.vkey, ...extra], io);
-  return { code, err: io.err(), out: io.out() };
-}
-
-const lines = (file: string): string[] => readFileSync(file, 'utf8').split('\n').slice(0, -1);
-const writeLines = (file: string, l: string[]): void => writeFileSync(file, l.map((x) => `${x}\n`).join(''));
 
 test('chron export + verify – untouched export → exit 0; every file present', async (t) => {
   const e = await exported(t);

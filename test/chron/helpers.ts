@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { generateSigningKey, openChron, type Chron, type ChronOptions } from '../../chron/index.js';
-import type { CliIo } from '../../chron/cli.js';
+import { chronCommand, type CliIo } from '../../chron/cli.js';
 
 export const ORIGIN = 'claiim.test/chron';
 
@@ -42,3 +42,14 @@ export function captureIo(): CliIo & { out: () => string; err: () => string } {
     err: () => err,
   };
 }
+
+/** Runs `claiim chron verify <export> --vkey <file> [extra]` and returns its exit code and output. */
+export async function verify(e: { out: string; vkey: string }, ...extra: string[]): Promise<{ code: number; err: string; out: string }> {
+  const io = captureIo();
+  const code = await chronCommand(['verify', e.out, '--vkey', e.vkey, ...extra], io);
+  return { code, err: io.err(), out: io.out() };
+}
+
+/** The lines of a text file (each ended by a newline), and writing them back. */
+export const lines = (file: string): string[] => readFileSync(file, 'utf8').split('\n').slice(0, -1);
+export const writeLines = (file: string, l: string[]): void => writeFileSync(file, l.map((x) => `${x}\n`).join(''));

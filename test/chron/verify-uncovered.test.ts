@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chronCommand } from '../../chron/cli.js';
 import { parseVerifierKeys, verifyExport } from '../../chron/index.js';
-import { ORIGIN, captureIo, decision, openLog, scratch } from './helpers.js';
+import { ORIGIN, captureIo, decision, lines, openLog, scratch, verify, writeLines } from './helpers.js';
 
 /**
  * A live log as a running gateway has it: 10 entries, a checkpoint at 10, then 5 entries no checkpoint
@@ -25,14 +25,6 @@ async function liveExport(t: TestContext, ...exportArgs: string[]): Promise<{ ou
   return { out, vkey, exportErr: io.err() };
 }
 
-async function verify(e: { out: string; vkey: string }, ...extra: string[]): Promise<{ code: number; err: string; out: string }> {
-  const io = captureIo();
-  const code = await chronCommand(['verify', e.out, '--vkey', e.vkey, ...extra], io);
-  return { code, err: io.err(), out: io.out() };
-}
-
-const lines = (file: string): string[] => readFileSync(file, 'utf8').split('\n').slice(0, -1);
-const writeLines = (file: string, l: string[]): void => writeFileSync(file, l.map((x) => `${x}\n`).join(''));
 const leafHex = (s: string): string => createHash('sha256').update(Buffer.from([0])).update(s).digest('hex');
 
 test('chron verify – live export with entries after the newest checkpoint → exit 3; only [0, 10) called verified, [10, 15) NOT VERIFIED', async (t) => {
